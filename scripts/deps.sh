@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, the Debian packages vmon builds and tests with,
+# when any is missing.  Nothing is downloaded from anywhere else.
+set -eu
+pkgs=(
+	gcc make clang            # vmon, the test guest, fuzz targets
+	libcmocka-dev             # unit-test framework
+	libclang-rt-14-dev        # libFuzzer and sanitizer runtimes for clang
+	acpica-tools              # iasl: checks the ACPI tables we build
+	qemu-system-x86           # the peer: images must boot under it too
+	busybox-static            # the Linux test's initramfs
+	cpio                      # packs that initramfs
+	gnuplot-nox               # benchmark charts
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null || $SUDO apt-get update
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

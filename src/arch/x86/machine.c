@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+#include "arch/x86/machine.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "arch/x86/platform.h"
+#include "core/log.h"
+#include "core/vm.h"
+#include "hw/acpi_pm.h"
+#include "hw/debug_exit.h"
+#include "hw/i8042.h"
+#include "hw/rtc.h"
+#include "hw/serial.h"
+
+/* Intel VMX needs these two pages reserved out of the guest's view. */
+#define KVM_TSS_ADDR		0xfffbd000ULL
+#define KVM_IDENTITY_MAP_ADDR	0xfffbc000ULL
+
+static int create_irqchip(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t ident = KVM_IDENTITY_MAP_ADDR;
+
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0)
+		log_debug("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0)
+		log_debug("KVM_SET_TSS_ADDR: %s", strerror(errno));
+	/* 8259 PICs, IOAPIC and local APICs in the kernel. */
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		log_error("KVM_CREATE_IRQCHIP failed: %s", strerror(errno));
+		return -errno;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		log_error("KVM_CREATE_PIT2 failed: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int machine_create(struct vm *vm, int serial_out_fd)
+{
+	int ret;
+
+	ret = create_irqchip(vm);
+	if (ret)
+		return ret;
+
+	vm->serial = calloc(1, sizeof(*vm->serial));
+	vm->i8042 = calloc(1, sizeof(*vm->i8042));
+	vm->rtc = calloc(1, sizeof(*vm->rtc));
+	vm->pm = calloc(1, sizeof(*vm->pm));
+	vm->debug_exit = calloc(1, sizeof(*vm->debug_exit));
+	vm->post = calloc(1, sizeof(*vm->post));
+	if (!vm->serial || !vm->i8042 || !vm->rtc || !vm->pm ||
+	    !vm->debug_exit || !vm->post)
+		return -ENOMEM;
+
+	if ((ret = serial_init(vm->serial, vm, PLAT_IRQ_COM1, serial_out_fd)) ||
+	    (ret = i8042_init(vm->i8042, vm)) || (ret = rtc_init(vm->rtc)) ||
+	    (ret = acpi_pm_init(vm->pm, vm)))
+		return ret;
+	debug_exit_init(vm->debug_exit, vm);
+	post_port_init(vm->post);
+
+	/* The platform's port map: one table, mirrored in docs/platform.md. */
+	const struct {
+		uint64_t port, len;
+		bus_io_fn fn;
+		void *dev;
+		const char *name;
+		bool enabled;
+	} ports[] = {
+		{ PLAT_PORT_COM1, 8, serial_io, vm->serial, "com1", true },
+		{ PLAT_PORT_I8042_DATA, 1, i8042_data_io, vm->i8042,
+		  "i8042-data", true },
+		{ PLAT_PORT_I8042_CMD, 1, i8042_cmd_io, vm->i8042,
+		  "i8042-cmd", true },
+		{ PLAT_PORT_RTC, 2, rtc_io, vm->rtc, "rtc", true },
+		{ PLAT_PORT_PM1A_EVT, ACPI_PM_BLOCK_LEN, acpi_pm_io, vm->pm,
+		  "acpi-pm", true },
+		{ 0x80, 1, post_port_io, vm->post, "post", true },
+		{ PLAT_PORT_DEBUG_EXIT, 4, debug_exit_io, vm->debug_exit,
+		  "debug-exit", vm->cfg.debug_exit },
+	};
+
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		if (!ports[i].enabled)
+			continue;
+		ret = bus_register(&vm->pio, ports[i].port, ports[i].len,
+				   ports[i].fn, ports[i].dev, ports[i].name);
+		if (ret) {
+			log_error("cannot register %s at port 0x%llx: %s",
+				  ports[i].name,
+				  (unsigned long long)ports[i].port,
+				  strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void machine_destroy(struct vm *vm)
+{
+	if (vm->serial) {
+		serial_destroy(vm->serial);
+		free(vm->serial);
+	}
+	if (vm->i8042) {
+		i8042_destroy(vm->i8042);
+		free(vm->i8042);
+	}
+	if (vm->rtc) {
+		rtc_destroy(vm->rtc);
+		free(vm->rtc);
+	}
+	if (vm->pm) {
+		acpi_pm_destroy(vm->pm);
+		free(vm->pm);
+	}
+	free(vm->debug_exit);
+	free(vm->post);
+	vm->serial = NULL;
+	vm->i8042 = NULL;
+	vm->rtc = NULL;
+	vm->pm = NULL;
+	vm->debug_exit = NULL;
+	vm->post = NULL;
+}

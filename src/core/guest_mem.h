@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest physical memory.  gm_ptr() is the one checked accessor: no other
+ * code does guest-physical address arithmetic.  Every range [gpa, gpa+len)
+ * is checked for overflow and must lie entirely inside one RAM region, or
+ * the accessor returns NULL (never aborts): the guest controls most gpas.
+ */
+#ifndef VMON_CORE_GUEST_MEM_H
+#define VMON_CORE_GUEST_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GM_MAX_REGIONS 2
+
+struct gm_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *hva;
+};
+
+struct guest_mem {
+	struct gm_region region[GM_MAX_REGIONS];
+	unsigned int nr_regions;
+	uint64_t ram_size;	/* sum of region sizes */
+	void *mapping;		/* one host mapping backing all regions */
+	size_t mapping_size;	/* 0 if the caller owns the memory */
+};
+
+/*
+ * Reserve ram_size bytes of guest RAM, mapped lazily (pages are only
+ * backed when touched).  RAM that would overlap the 32-bit MMIO hole moves
+ * above 4 GiB.  Returns 0 or -errno.
+ */
+int gm_alloc(struct guest_mem *gm, uint64_t ram_size);
+
+/* Use a caller-owned buffer as RAM at gpa 0 (unit tests).  No hole. */
+int gm_init_buffer(struct guest_mem *gm, void *buf, uint64_t size);
+
+void gm_free(struct guest_mem *gm);
+
+/* Host pointer to [gpa, gpa + len), or NULL if any byte is not RAM. */
+void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+
+/* Copy helpers over gm_ptr(); return 0 or -EFAULT. */
+int gm_read(const struct guest_mem *gm, uint64_t gpa, void *dst, uint64_t len);
+int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *src,
+	     uint64_t len);
+
+/* End (exclusive) of the RAM region that starts at gpa 0. */
+uint64_t gm_low_end(const struct guest_mem *gm);
+
+/* Is the whole range RAM?  Same rule as gm_ptr(). */
+static inline bool gm_is_ram(const struct guest_mem *gm, uint64_t gpa,
+			     uint64_t len)
+{
+	return gm_ptr(gm, gpa, len) != NULL;
+}
+
+#endif

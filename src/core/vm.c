@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MIT
+#include "core/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "arch/x86/acpi.h"
+#include "arch/x86/cpuid.h"
+#include "arch/x86/machine.h"
+#include "arch/x86/regs.h"
+#include "core/console.h"
+#include "core/exit_status.h"
+#include "core/log.h"
+#include "core/vcpu.h"
+#include "hw/serial.h"
+
+#define KVM_DEVICE "/dev/kvm"
+
+static int open_serial_out(const struct vm_config *cfg)
+{
+	int fd;
+
+	switch (cfg->serial_mode) {
+	case SERIAL_STDIO:
+		return STDOUT_FILENO;
+	case SERIAL_FILE:
+		fd = open(cfg->serial_path,
+			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			int ret = -errno;
+
+			log_error("cannot open serial output file %s: %s",
+				  cfg->serial_path, strerror(errno));
+			return ret;
+		}
+		return fd;
+	default:
+		return -1;
+	}
+}
+
+static int check_kvm(struct vm *vm)
+{
+	int v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+
+	if (v != KVM_API_VERSION) {
+		log_error("%s speaks KVM API version %d, vmon needs %d",
+			  KVM_DEVICE, v, KVM_API_VERSION);
+		return -ENOTSUP;
+	}
+	/* Without these the vCPU and interrupt model here cannot work. */
+	static const struct {
+		int cap;
+		const char *name;
+	} caps[] = {
+		{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+		{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
+		{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+	};
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
+			log_error("this host's KVM lacks %s", caps[i].name);
+			return -ENOTSUP;
+		}
+	}
+	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (max <= 0)
+		max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (max > 0 && vm->cfg.nr_cpus > (unsigned int)max) {
+		log_error("--cpus %u is more than this host's KVM allows (%d)",
+			  vm->cfg.nr_cpus, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int map_memory(struct vm *vm)
+{
+	int ret = gm_alloc(&vm->mem, vm->cfg.mem_size);
+
+	if (ret) {
+		log_error("cannot reserve %llu MiB of guest RAM: %s",
+			  (unsigned long long)(vm->cfg.mem_size >> 20),
+			  strerror(-ret));
+		return ret;
+	}
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		const struct gm_region *r = &vm->mem.region[i];
+		struct kvm_userspace_memory_region kr = {
+			.slot = i,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uint64_t)(uintptr_t)r->hva,
+		};
+
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
+			ret = -errno;
+			log_error("KVM_SET_USER_MEMORY_REGION slot %u: %s", i,
+				  strerror(errno));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg)
+{
+	int ret, serial_fd;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = *cfg;
+	vm->kvm_fd = vm->vm_fd = vm->stop_fd = -1;
+	atomic_init(&vm->stop_reason, VM_RUNNING);
+	if ((ret = bus_init(&vm->pio, "pio")) || (ret = bus_init(&vm->mmio, "mmio")))
+		return ret;
+
+	vm->kvm_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		ret = -errno;
+		log_error("cannot open %s: %s (is KVM available, and may this "
+			  "user open it?)", KVM_DEVICE, strerror(errno));
+		return ret;
+	}
+	if ((ret = check_kvm(vm)))
+		return ret;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		ret = -errno;
+		log_error("KVM_CREATE_VM failed: %s", strerror(errno));
+		return ret;
+	}
+	vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->vcpu_mmap_size <= 0)
+		return -EIO;
+	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->stop_fd < 0)
+		return -errno;
+	if ((ret = map_memory(vm)))
+		return ret;
+	if ((ret = cpuid_get_supported(vm->kvm_fd, &vm->supported_cpuid))) {
+		log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(-ret));
+		return ret;
+	}
+
+	serial_fd = open_serial_out(cfg);
+	if (serial_fd < -1)
+		return serial_fd;
+	/* The irqchip must exist before vCPUs are created (api.rst 4.24). */
+	if ((ret = machine_create(vm, serial_fd)))
+		return ret;
+
+	vm->vcpus = calloc(cfg->nr_cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < cfg->nr_cpus; i++) {
+		ret = vcpu_create(vm, &vm->vcpus[i], i);
+		if (ret) {
+			log_error("cannot create vCPU %u: %s", i, strerror(-ret));
+			return ret;
+		}
+		vm->nr_vcpus++;
+	}
+	return 0;
+}
+
+static int setup_vcpu(struct vm *vm, struct vcpu *vcpu)
+{
+	struct kvm_cpuid2 *cpuid = NULL;
+	int ret;
+
+	ret = cpuid_for_vcpu(vm->supported_cpuid, vcpu->index, vm->nr_vcpus,
+			     &cpuid);
+	if (ret)
+		return ret;
+	if (ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) < 0) {
+		ret = -errno;
+		free(cpuid);
+		return ret;
+	}
+	free(cpuid);
+	if ((ret = x86_setup_vcpu_common(vcpu->fd)))
+		return ret;
+	/* The BSP starts at the kernel; APs wait for the guest's SIPI. */
+	if (vcpu->index == 0)
+		return x86_setup_boot_regs(vcpu->fd, &vm->boot);
+	return 0;
+}
+
+int vm_load(struct vm *vm, char *err, size_t errlen)
+{
+	struct acpi_config acfg = { .nr_cpus = vm->nr_vcpus };
+	struct boot_config bcfg;
+	int ret;
+
+	e820_build(&vm->mem, &vm->e820);
+	ret = acpi_build(&vm->mem, &acfg, &vm->rsdp_gpa);
+	if (ret) {
+		snprintf(err, errlen, "cannot build ACPI tables: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	bcfg = (struct boot_config){
+		.kernel_path = vm->cfg.kernel,
+		.initrd_path = vm->cfg.initrd,
+		.cmdline = vm->cfg.cmdline,
+		.rsdp_gpa = vm->rsdp_gpa,
+	};
+	ret = boot_load(&vm->mem, &vm->e820, &bcfg, &vm->boot, err, errlen);
+	if (ret)
+		return ret;
+	ret = x86_write_boot_tables(&vm->mem, vm->boot.kind);
+	if (ret) {
+		snprintf(err, errlen, "cannot write boot page tables: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		ret = setup_vcpu(vm, &vm->vcpus[i]);
+		if (ret) {
+			snprintf(err, errlen, "cannot set up vCPU %u: %s", i,
+				 strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status)
+{
+	int expected = VM_RUNNING;
+	uint64_t one = 1;
+
+	if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected,
+					    (int)reason))
+		return;
+	vm->exit_status = status;
+	/* Nonblocking eventfd: a full counter already means "wake up". */
+	if (write(vm->stop_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_error("cannot wake the main loop: %s", strerror(errno));
+}
+
+int vm_set_irq_line(struct vm *vm, unsigned int gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		return -errno;
+	return 0;
+}
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	default: return "a signal";
+	}
+}
+
+/* The main thread's loop: stop requests, signals and console input. */
+static void serve(struct vm *vm, int sig_fd, struct console *con)
+{
+	while (!vm_stopping(vm)) {
+		struct pollfd pfd[3] = {
+			{ .fd = vm->stop_fd, .events = POLLIN },
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = console_poll_fd(con, vm->serial), .events = POLLIN },
+		};
+		/* With the guest's input FIFO full, look again shortly. */
+		int timeout = (con->in_fd >= 0 && !con->eof && pfd[2].fd < 0)
+				      ? 10 : -1;
+
+		if (poll(pfd, 3, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
+			vm_request_stop(vm, VM_STOP_INTERNAL, VMON_EXIT_INTERNAL);
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+				log_info("%s received: stopping the VM",
+					 signal_name((int)si.ssi_signo));
+				vm_request_stop(vm, VM_STOP_SIGNAL, VMON_EXIT_OK);
+			}
+		}
+		if (pfd[2].fd >= 0 && (pfd[2].revents & (POLLIN | POLLHUP))) {
+			if (console_read(con, vm->serial) == CONSOLE_QUIT) {
+				log_info("console: quit requested");
+				vm_request_stop(vm, VM_STOP_SIGNAL, VMON_EXIT_OK);
+			}
+		}
+	}
+}
+
+int vm_run(struct vm *vm)
+{
+	struct console con;
+	sigset_t set;
+	int sig_fd, ret;
+	unsigned int started = 0;
+
+	/* Handled through signalfd; blocked before threads inherit masks. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sig_fd < 0)
+		return -errno;
+	if ((ret = vcpu_signal_setup()))
+		goto out_sigfd;
+
+	ret = console_open(&con, vm->cfg.serial_mode == SERIAL_STDIO
+					 ? STDIN_FILENO : -1);
+	if (ret)
+		goto out_sigfd;
+
+	for (; started < vm->nr_vcpus; started++) {
+		ret = vcpu_start(&vm->vcpus[started]);
+		if (ret) {
+			log_error("cannot start vCPU %u: %s", started,
+				  strerror(-ret));
+			vm_request_stop(vm, VM_STOP_INTERNAL, VMON_EXIT_INTERNAL);
+			break;
+		}
+	}
+	serve(vm, sig_fd, &con);
+
+	for (unsigned int i = 0; i < started; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned int i = 0; i < started; i++)
+		vcpu_join(&vm->vcpus[i]);
+	console_close(&con);
+	ret = 0;
+out_sigfd:
+	close(sig_fd);
+	return ret;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	vm->nr_vcpus = 0;
+	if (vm->serial && vm->serial->out_fd > STDERR_FILENO)
+		close(vm->serial->out_fd);
+	machine_destroy(vm);
+	free(vm->supported_cpuid);
+	vm->supported_cpuid = NULL;
+	gm_free(&vm->mem);
+	if (vm->stop_fd >= 0)
+		close(vm->stop_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->stop_fd = vm->vm_fd = vm->kvm_fd = -1;
+	bus_destroy(&vm->pio);
+	bus_destroy(&vm->mmio);
+}

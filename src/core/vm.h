@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A virtual machine: the KVM VM file descriptor, guest RAM, the two buses,
+ * the vCPUs and the platform devices.  Nothing lives in globals, so a test
+ * can build several VMs in one process.
+ */
+#ifndef VMON_CORE_VM_H
+#define VMON_CORE_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/boot.h"
+#include "arch/x86/e820.h"
+#include "core/bus.h"
+#include "core/guest_mem.h"
+
+struct vcpu;
+struct serial;
+struct i8042;
+struct rtc;
+struct acpi_pm;
+struct debug_exit;
+struct post_port;
+struct kvm_cpuid2;
+
+enum serial_mode { SERIAL_STDIO, SERIAL_NONE, SERIAL_FILE };
+
+/* Everything `vmon run` was asked for, already validated. */
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	unsigned int nr_cpus;
+	uint64_t mem_size;
+	enum serial_mode serial_mode;
+	const char *serial_path;
+	bool debug_exit;
+};
+
+/* Why the VM stopped; the first reason recorded wins. */
+enum vm_stop_reason {
+	VM_RUNNING = 0,
+	VM_STOP_POWEROFF,
+	VM_STOP_RESET,
+	VM_STOP_DEBUG_EXIT,
+	VM_STOP_SIGNAL,
+	VM_STOP_GUEST_FAULT,
+	VM_STOP_INTERNAL,
+};
+
+struct vm {
+	struct vm_config cfg;
+	int kvm_fd;
+	int vm_fd;
+	int vcpu_mmap_size;
+	struct guest_mem mem;
+	struct e820_map e820;
+	struct boot_result boot;
+	uint64_t rsdp_gpa;
+	struct bus pio;
+	struct bus mmio;
+	struct kvm_cpuid2 *supported_cpuid;
+
+	unsigned int nr_vcpus;
+	struct vcpu *vcpus;
+
+	/* Platform devices (src/hw). */
+	struct serial *serial;
+	struct i8042 *i8042;
+	struct rtc *rtc;
+	struct acpi_pm *pm;
+	struct debug_exit *debug_exit;
+	struct post_port *post;
+
+	/* Stop protocol: vm_request_stop() records, then wakes stop_fd. */
+	atomic_int stop_reason;
+	int exit_status;
+	int stop_fd;		/* eventfd the main loop polls */
+};
+
+/* Open /dev/kvm, create the VM, RAM, irqchip, PIT, buses and devices. */
+int vm_create(struct vm *vm, const struct vm_config *cfg);
+/* Build ACPI tables, load the kernel, set up every vCPU. */
+int vm_load(struct vm *vm, char *err, size_t errlen);
+/* Start the vCPU threads, serve the console until the VM stops. */
+int vm_run(struct vm *vm);
+void vm_destroy(struct vm *vm);
+
+/*
+ * Ask the VM to stop with this reason and process exit status.  Safe from
+ * any thread and from device handlers; only the first call has effect.
+ */
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status);
+
+static inline bool vm_stopping(struct vm *vm)
+{
+	return atomic_load_explicit(&vm->stop_reason, memory_order_acquire) !=
+	       VM_RUNNING;
+}
+
+/* Drive an ISA/IOAPIC interrupt line of the in-kernel irqchip. */
+int vm_set_irq_line(struct vm *vm, unsigned int gsi, int level);
+
+#endif

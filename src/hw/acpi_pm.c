@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#include "hw/acpi_pm.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "arch/x86/platform.h"
+#include "core/exit_status.h"
+#include "core/log.h"
+#include "core/vm.h"
+
+/* Offsets inside the block, from platform.h's port numbers. */
+#define OFF_STS		(PLAT_PORT_PM1A_EVT - PLAT_PORT_PM1A_EVT)
+#define OFF_EN		(OFF_STS + 2)
+#define OFF_CNT		(PLAT_PORT_PM1A_CNT - PLAT_PORT_PM1A_EVT)
+#define OFF_TMR		(PLAT_PORT_PM_TMR - PLAT_PORT_PM1A_EVT)
+#define OFF_RESET	(PLAT_PORT_ACPI_RESET - PLAT_PORT_PM1A_EVT)
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int acpi_pm_init(struct acpi_pm *pm, struct vm *vm)
+{
+	memset(pm, 0, sizeof(*pm));
+	pm->vm = vm;
+	/* SMI_CMD is 0 in the FADT: ACPI mode is on from the start. */
+	pm->pm1_cnt = PLAT_PM1_SCI_EN;
+	pm->timer_base_ns = mono_ns();
+	return -pthread_mutex_init(&pm->lock, NULL);
+}
+
+void acpi_pm_destroy(struct acpi_pm *pm)
+{
+	pthread_mutex_destroy(&pm->lock);
+}
+
+static void event(struct acpi_pm *pm, enum acpi_pm_event ev)
+{
+	pm->last_event = ev;
+	if (!pm->vm)
+		return;
+	if (ev == ACPI_PM_POWEROFF) {
+		log_info("ACPI: guest entered S5 (power off)");
+		vm_request_stop(pm->vm, VM_STOP_POWEROFF, VMON_EXIT_OK);
+	} else {
+		log_info("ACPI: guest wrote the reset register");
+		vm_request_stop(pm->vm, VM_STOP_RESET, VMON_EXIT_OK);
+	}
+}
+
+static void write_cnt(struct acpi_pm *pm, uint16_t v)
+{
+	unsigned int typ = (v >> PLAT_PM1_SLP_TYP_SHIFT) &
+			   PLAT_PM1_SLP_TYP_MASK;
+
+	/* SLP_EN is write-only; SCI_EN stays set (no legacy mode). */
+	pm->pm1_cnt = (uint16_t)((v & ~PLAT_PM1_SLP_EN) | PLAT_PM1_SCI_EN);
+	if ((v & PLAT_PM1_SLP_EN) && typ == PLAT_S5_SLP_TYP)
+		event(pm, ACPI_PM_POWEROFF);
+	/* Other sleep states are not offered in the DSDT; ignore them. */
+}
+
+/* Read the 16-byte block as registers laid out little-endian. */
+static uint8_t read_byte(struct acpi_pm *pm, uint64_t off)
+{
+	uint32_t tmr;
+
+	switch (off) {
+	case OFF_STS: return (uint8_t)pm->pm1_sts;
+	case OFF_STS + 1: return (uint8_t)(pm->pm1_sts >> 8);
+	case OFF_EN: return (uint8_t)pm->pm1_en;
+	case OFF_EN + 1: return (uint8_t)(pm->pm1_en >> 8);
+	case OFF_CNT: return (uint8_t)pm->pm1_cnt;
+	case OFF_CNT + 1: return (uint8_t)(pm->pm1_cnt >> 8);
+	case OFF_TMR:
+	case OFF_TMR + 1:
+	case OFF_TMR + 2:
+	case OFF_TMR + 3:
+		/* 32-bit counter at 3.579545 MHz (FADT TMR_VAL_EXT). */
+		tmr = (uint32_t)((mono_ns() - pm->timer_base_ns) *
+				 ACPI_PM_TIMER_HZ / 1000000000ULL);
+		return (uint8_t)(tmr >> (8 * (off - OFF_TMR)));
+	default:
+		return 0;
+	}
+}
+
+void acpi_pm_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
+		bool is_write)
+{
+	struct acpi_pm *pm = opaque;
+	uint32_t v = 0;
+
+	pthread_mutex_lock(&pm->lock);
+	if (!is_write) {
+		for (uint32_t i = 0; i < len; i++)
+			data[i] = read_byte(pm, offset + i);
+		goto out;
+	}
+	for (uint32_t i = 0; i < len && i < 4; i++)
+		v |= (uint32_t)data[i] << (8 * i);
+
+	if (offset == OFF_STS) {
+		/* Status bits are write-1-to-clear (ACPI 4.8.3.1). */
+		pm->pm1_sts &= (uint16_t)~v;
+		if (len >= 4)
+			pm->pm1_en = (uint16_t)(v >> 16);
+	} else if (offset == OFF_EN) {
+		pm->pm1_en = (uint16_t)v;
+	} else if (offset == OFF_CNT) {
+		if (len == 1)	/* a byte write keeps the high byte */
+			v |= pm->pm1_cnt & 0xff00u;
+		write_cnt(pm, (uint16_t)v);
+	} else if (offset == OFF_CNT + 1 && len == 1) {
+		write_cnt(pm, (uint16_t)((pm->pm1_cnt & 0xffu) | (v << 8)));
+	} else if (offset == OFF_RESET) {
+		if ((uint8_t)v == PLAT_ACPI_RESET_VALUE)
+			event(pm, ACPI_PM_RESET);
+	}
+out:
+	pthread_mutex_unlock(&pm->lock);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The i8042 keyboard controller, as far as Linux's probe and the reset
+ * line need: controller self-tests, the command byte, keyboard
+ * acknowledgements and the CPU reset pulse (command 0xfe) that Linux's
+ * `reboot=k` (its default fallback) uses.
+ */
+#ifndef VMON_HW_I8042_H
+#define VMON_HW_I8042_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+
+#define I8042_OUTQ 16
+
+struct i8042 {
+	struct vm *vm;		/* NULL in unit tests */
+	pthread_mutex_t lock;
+	uint8_t ctr;		/* controller command byte */
+	uint8_t pending_cmd;	/* command waiting for its data byte */
+	uint8_t outport;
+	uint8_t outq[I8042_OUTQ];
+	unsigned int out_head, out_count;
+	bool out_is_aux;
+	int irq_level;
+	bool reset_requested;	/* for unit tests without a vm */
+};
+
+int i8042_init(struct i8042 *k, struct vm *vm);
+void i8042_destroy(struct i8042 *k);
+
+/* Handlers for port 0x60 (data) and 0x64 (status/command). */
+void i8042_data_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
+		   bool is_write);
+void i8042_cmd_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
+		  bool is_write);
+
+/* Queue keyboard scancodes (set 1 after translation) for the guest. */
+void i8042_push_keys(struct i8042 *k, const uint8_t *codes, unsigned int n);
+
+#define I8042_STATUS_OBF	0x01
+#define I8042_STATUS_SYS	0x04
+#define I8042_STATUS_CMD	0x08
+#define I8042_STATUS_AUXDATA	0x20
+#define I8042_CTR_KBDINT	0x01
+#define I8042_CTR_XLATE		0x40
+
+#endif

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmon: a virtual machine monitor on Linux KVM.  Commands:
+ *   vmon run ...      boot a guest (see run_usage)
+ *   vmon --version
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/exit_status.h"
+#include "core/log.h"
+#include "core/options.h"
+#include "core/vm.h"
+
+static const char usage[] =
+	"Usage: vmon COMMAND [options]\n"
+	"\n"
+	"Commands:\n"
+	"  run        boot a guest kernel (vmon run --help)\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help     this text\n"
+	"  -V, --version  print the version\n";
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_options o;
+	struct vm vm;
+	char err[512] = "";
+	int ret, status;
+
+	if (run_options_parse(argc, argv, &o, err, sizeof(err))) {
+		fprintf(stderr, "vmon run: %s\nTry 'vmon run --help'.\n", err);
+		return VMON_EXIT_USAGE;
+	}
+	if (o.help) {
+		fputs(run_usage, stdout);
+		return VMON_EXIT_OK;
+	}
+	log_set_level(o.log_level);
+
+	ret = vm_create(&vm, &o.vm);
+	if (ret) {
+		status = ret == -EINVAL ? VMON_EXIT_USAGE : VMON_EXIT_INTERNAL;
+		/* The serial file is the one file vm_create opens for us. */
+		if (o.vm.serial_mode == SERIAL_FILE && vm.kvm_fd >= 0 &&
+		    ret == -ENOENT)
+			status = VMON_EXIT_USAGE;
+		goto out;
+	}
+	ret = vm_load(&vm, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "vmon: %s\n", err);
+		status = VMON_EXIT_USAGE;
+		goto out;
+	}
+	ret = vm_run(&vm);
+	status = ret ? VMON_EXIT_INTERNAL : vm.exit_status;
+out:
+	vm_destroy(&vm);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return VMON_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return VMON_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("vmon %s (%s)\n", VMON_VERSION, VMON_GITREV);
+		return VMON_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	fprintf(stderr, "vmon: unknown command '%s'\n\n%s", argv[1], usage);
+	return VMON_EXIT_USAGE;
+}
