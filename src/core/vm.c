@@ -206,6 +206,15 @@ int vm_load(struct vm *vm, char *err, size_t errlen)
 	int ret;
 
 	e820_build(&vm->mem, &vm->e820);
+	for (unsigned int i = 0; i < vm->e820.nr; i++) {
+		const struct e820_entry *e = &vm->e820.entry[i];
+
+		/* Linux's own format, so tests can compare the two maps. */
+		log_info("e820: [mem 0x%016llx-0x%016llx] %s",
+			 (unsigned long long)e->addr,
+			 (unsigned long long)(e->addr + e->size - 1),
+			 e->type == E820_RAM ? "usable" : "reserved");
+	}
 	ret = acpi_build(&vm->mem, &acfg, &vm->rsdp_gpa);
 	if (ret) {
 		snprintf(err, errlen, "cannot build ACPI tables: %s",
