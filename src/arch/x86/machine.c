@@ -20,6 +20,55 @@
 #define KVM_TSS_ADDR		0xfffbd000ULL
 #define KVM_IDENTITY_MAP_ADDR	0xfffbc000ULL
 
+/*
+ * GSI routing for the ISA interrupts.  KVM's default sends GSI 0 (where
+ * the in-kernel PIT fires) to I/O APIC pin 0, but PC firmware, QEMU and
+ * our MADT say ISA IRQ 0 arrives on pin 2 (interrupt source override).
+ * So: GSI 0 -> PIC 0 and IOAPIC pin 2; GSI n -> PIC n and pin n otherwise;
+ * the PIC's cascade (IRQ 2) is not a source.
+ */
+static int set_isa_routing(struct vm *vm)
+{
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[PLAT_IOAPIC_PINS + 16];
+	} r;
+	unsigned int n = 0;
+
+	memset(&r, 0, sizeof(r));
+	for (unsigned int gsi = 0; gsi < 16; gsi++) {
+		if (gsi == 2)
+			continue;
+		r.e[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi,
+			.type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = {
+				.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+						   : KVM_IRQCHIP_PIC_SLAVE,
+				.pin = gsi % 8,
+			},
+		};
+	}
+	for (unsigned int gsi = 0; gsi < PLAT_IOAPIC_PINS; gsi++) {
+		if (gsi == PLAT_GSI_PIT)
+			continue;
+		r.e[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi,
+			.type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = {
+				.irqchip = KVM_IRQCHIP_IOAPIC,
+				.pin = gsi == PLAT_IRQ_PIT ? PLAT_GSI_PIT : gsi,
+			},
+		};
+	}
+	r.hdr.nr = n;
+	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &r) < 0) {
+		log_error("KVM_SET_GSI_ROUTING failed: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int create_irqchip(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -38,7 +87,7 @@ static int create_irqchip(struct vm *vm)
 		log_error("KVM_CREATE_PIT2 failed: %s", strerror(errno));
 		return -errno;
 	}
-	return 0;
+	return set_isa_routing(vm);
 }
 
 int machine_create(struct vm *vm, int serial_out_fd)

@@ -45,10 +45,15 @@ static uint64_t gdt_entry(uint16_t flags, uint32_t base, uint32_t limit)
 /* The hidden part of a segment register, matching its GDT descriptor. */
 static struct kvm_segment seg_from_gdt(uint64_t desc, uint16_t sel)
 {
+	uint32_t limit = (uint32_t)(((desc >> 32) & 0xf0000) | (desc & 0xffff));
+
+	/* KVM wants the limit in bytes: scale 4 KiB-granular limits. */
+	if ((desc >> 55) & 1)
+		limit = (limit << 12) | 0xfff;
 	return (struct kvm_segment){
 		.base = (uint32_t)(((desc >> 16) & 0xffffff) |
 				   ((desc >> 32) & 0xff000000)),
-		.limit = (uint32_t)(((desc >> 32) & 0xf0000) | (desc & 0xffff)),
+		.limit = limit,
 		.selector = sel,
 		.type = (desc >> 40) & 0xf,
 		.present = (desc >> 47) & 1,
