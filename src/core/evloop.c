@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+#include "core/evloop.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+struct evloop_call {
+	int (*fn)(void *arg);
+	void *arg;
+	int result;
+	bool done;
+	pthread_cond_t cond;
+	struct evloop_call *next;
+};
+
+#define WAKE_SLOT UINT64_MAX
+
+int evloop_init(struct evloop *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = WAKE_SLOT };
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0)
+		return -errno;
+	l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->wake_fd < 0) {
+		ret = -errno;
+		goto err_ep;
+	}
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wake_fd, &ev) < 0) {
+		ret = -errno;
+		goto err_wake;
+	}
+	if ((ret = -pthread_mutex_init(&l->lock, NULL)))
+		goto err_wake;
+	return 0;
+err_wake:
+	close(l->wake_fd);
+err_ep:
+	close(l->epfd);
+	return ret;
+}
+
+void evloop_destroy(struct evloop *l)
+{
+	/* Fail any caller still waiting rather than leave it hanging. */
+	pthread_mutex_lock(&l->lock);
+	for (struct evloop_call *c = l->head; c; c = c->next) {
+		c->result = -ECANCELED;
+		c->done = true;
+		pthread_cond_signal(&c->cond);
+	}
+	l->head = l->tail = NULL;
+	pthread_mutex_unlock(&l->lock);
+	close(l->wake_fd);
+	close(l->epfd);
+	free(l->h);
+	pthread_mutex_destroy(&l->lock);
+}
+
+static int find(struct evloop *l, int fd)
+{
+	for (unsigned int i = 0; i < l->nr; i++)
+		if (l->h[i].active && l->h[i].fd == fd)
+			return (int)i;
+	return -1;
+}
+
+int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_fn fn,
+	       void *opaque)
+{
+	struct epoll_event ev = { .events = events };
+	unsigned int slot;
+
+	if (fd < 0 || !fn || find(l, fd) >= 0)
+		return -EINVAL;
+	for (slot = 0; slot < l->nr; slot++)
+		if (!l->h[slot].active)
+			break;
+	if (slot == l->nr) {
+		if (l->nr == l->cap) {
+			unsigned int cap = l->cap ? l->cap * 2 : 16;
+			struct evloop_handler *h =
+				realloc(l->h, cap * sizeof(*h));
+
+			if (!h)
+				return -ENOMEM;
+			l->h = h;
+			l->cap = cap;
+		}
+		l->nr++;
+	}
+	ev.data.u64 = slot;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		if (slot == l->nr - 1)
+			l->nr--;
+		return -errno;
+	}
+	l->h[slot] = (struct evloop_handler){ fd, fn, opaque, true };
+	return 0;
+}
+
+int evloop_mod(struct evloop *l, int fd, uint32_t events)
+{
+	int slot = find(l, fd);
+	struct epoll_event ev = { .events = events };
+
+	if (slot < 0)
+		return -ENOENT;
+	ev.data.u64 = (uint64_t)slot;
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int evloop_del(struct evloop *l, int fd)
+{
+	int slot = find(l, fd);
+
+	if (slot < 0)
+		return -ENOENT;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	l->h[slot].active = false;
+	return 0;
+}
+
+static void run_calls(struct evloop *l)
+{
+	uint64_t n;
+
+	if (read(l->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&l->lock);
+	while (l->head) {
+		struct evloop_call *c = l->head;
+
+		l->head = c->next;
+		if (!l->head)
+			l->tail = NULL;
+		/* Run without the lock: fn may take a while. */
+		pthread_mutex_unlock(&l->lock);
+		int r = c->fn(c->arg);
+		pthread_mutex_lock(&l->lock);
+		c->result = r;
+		c->done = true;
+		pthread_cond_signal(&c->cond);
+	}
+	pthread_mutex_unlock(&l->lock);
+}
+
+int evloop_run_once(struct evloop *l, int timeout_ms)
+{
+	struct epoll_event ev[32];
+	int n, ran = 0;
+
+	n = epoll_wait(l->epfd, ev, 32, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		uint64_t slot = ev[i].data.u64;
+
+		if (slot == WAKE_SLOT) {
+			run_calls(l);
+			ran++;
+			continue;
+		}
+		/* A handler may have removed itself or another one. */
+		if (slot >= l->nr || !l->h[slot].active)
+			continue;
+		l->h[slot].fn(l->h[slot].opaque, ev[i].events);
+		ran++;
+	}
+	return ran;
+}
+
+int evloop_call(struct evloop *l, int (*fn)(void *arg), void *arg)
+{
+	struct evloop_call c = { .fn = fn, .arg = arg };
+	uint64_t one = 1;
+	int ret;
+
+	pthread_cond_init(&c.cond, NULL);
+	pthread_mutex_lock(&l->lock);
+	if (l->tail)
+		l->tail->next = &c;
+	else
+		l->head = &c;
+	l->tail = &c;
+	pthread_mutex_unlock(&l->lock);
+	if (write(l->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return -errno;	/* cannot happen with a valid eventfd */
+	pthread_mutex_lock(&l->lock);
+	while (!c.done)
+		pthread_cond_wait(&c.cond, &l->lock);
+	ret = c.result;
+	pthread_mutex_unlock(&l->lock);
+	pthread_cond_destroy(&c.cond);
+	return ret;
+}
