@@ -150,6 +150,9 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
 
 	while (!vm_stopping(vm)) {
+		vm_vcpu_park_if_paused(vm);
+		if (vm_stopping(vm))
+			break;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			/*
 			 * EINTR: kicked.  EAGAIN: an AP left wait-for-SIPI

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -124,7 +126,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->cfg = *cfg;
 	vm->kvm_fd = vm->vm_fd = vm->stop_fd = -1;
 	atomic_init(&vm->stop_reason, VM_RUNNING);
-	if ((ret = bus_init(&vm->pio, "pio")) || (ret = bus_init(&vm->mmio, "mmio")))
+	pthread_mutex_init(&vm->run_lock, NULL);
+	pthread_cond_init(&vm->run_cond, NULL);
+	if ((ret = bus_init(&vm->pio, "pio")) ||
+	    (ret = bus_init(&vm->mmio, "mmio")) ||
+	    (ret = evloop_init(&vm->loop)))
 		return ret;
 
 	vm->kvm_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
@@ -280,50 +286,162 @@ static const char *signal_name(int sig)
 	}
 }
 
-/* The main thread's loop: stop requests, signals and console input. */
-static void serve(struct vm *vm, int sig_fd, struct console *con)
+struct serve_ctx {
+	struct vm *vm;
+	struct console con;
+	int sig_fd;
+	bool stdin_watched;
+};
+
+static void on_stop(void *opaque, uint32_t events)
 {
-	while (!vm_stopping(vm)) {
-		struct pollfd pfd[3] = {
-			{ .fd = vm->stop_fd, .events = POLLIN },
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = console_poll_fd(con, vm->serial), .events = POLLIN },
-		};
-		/* With the guest's input FIFO full, look again shortly. */
-		int timeout = (con->in_fd >= 0 && !con->eof && pfd[2].fd < 0)
-				      ? 10 : -1;
+	struct serve_ctx *c = opaque;
+	uint64_t n;
 
-		if (poll(pfd, 3, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("poll: %s", strerror(errno));
+	/* Just drain it: the loop condition sees the stop. */
+	if (read(c->vm->stop_fd, &n, sizeof(n)) < 0)
+		return;
+}
+
+static void on_signal(void *opaque, uint32_t events)
+{
+	struct serve_ctx *c = opaque;
+	struct signalfd_siginfo si;
+
+	if (read(c->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		log_info("%s received: stopping the VM",
+			 signal_name((int)si.ssi_signo));
+		vm_request_stop(c->vm, VM_STOP_SIGNAL, VMON_EXIT_OK);
+	}
+}
+
+static void on_console(void *opaque, uint32_t events)
+{
+	struct serve_ctx *c = opaque;
+
+	if (console_read(&c->con, c->vm->serial) == CONSOLE_QUIT) {
+		log_info("console: quit requested");
+		vm_request_stop(c->vm, VM_STOP_SIGNAL, VMON_EXIT_OK);
+	}
+}
+
+/*
+ * Watch stdin only while the guest's receive queue has room, so a paste
+ * the guest is slow to read waits in the terminal, not in our memory.
+ */
+static void update_console_watch(struct serve_ctx *c)
+{
+	bool want = console_poll_fd(&c->con, c->vm->serial) >= 0;
+
+	if (c->con.in_fd < 0 || want == c->stdin_watched)
+		return;
+	if (c->con.eof) {
+		evloop_del(&c->vm->loop, c->con.in_fd);
+		c->con.in_fd = -1;
+		c->stdin_watched = false;
+		return;
+	}
+	evloop_mod(&c->vm->loop, c->con.in_fd, want ? EPOLLIN : 0);
+	c->stdin_watched = want;
+}
+
+int vm_start_vcpus(struct vm *vm)
+{
+	int ret = vcpu_signal_setup();
+
+	if (ret)
+		return ret;
+	for (; vm->nr_started < vm->nr_vcpus; vm->nr_started++) {
+		ret = vcpu_start(&vm->vcpus[vm->nr_started]);
+		if (ret) {
+			log_error("cannot start vCPU %u: %s", vm->nr_started,
+				  strerror(-ret));
 			vm_request_stop(vm, VM_STOP_INTERNAL, VMON_EXIT_INTERNAL);
-			break;
-		}
-		if (pfd[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
-				log_info("%s received: stopping the VM",
-					 signal_name((int)si.ssi_signo));
-				vm_request_stop(vm, VM_STOP_SIGNAL, VMON_EXIT_OK);
-			}
-		}
-		if (pfd[2].fd >= 0 && (pfd[2].revents & (POLLIN | POLLHUP))) {
-			if (console_read(con, vm->serial) == CONSOLE_QUIT) {
-				log_info("console: quit requested");
-				vm_request_stop(vm, VM_STOP_SIGNAL, VMON_EXIT_OK);
-			}
+			return ret;
 		}
 	}
+	return 0;
+}
+
+void vm_join_vcpus(struct vm *vm)
+{
+	/* Wake parked vCPUs too: they must see the stop and leave. */
+	pthread_mutex_lock(&vm->run_lock);
+	vm->paused = false;
+	pthread_cond_broadcast(&vm->run_cond);
+	pthread_mutex_unlock(&vm->run_lock);
+	for (unsigned int i = 0; i < vm->nr_started; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned int i = 0; i < vm->nr_started; i++)
+		vcpu_join(&vm->vcpus[i]);
+	vm->nr_started = 0;
+}
+
+void vm_vcpu_park_if_paused(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->run_lock);
+	if (vm->paused && !vm_stopping(vm)) {
+		vm->nr_parked++;
+		pthread_cond_broadcast(&vm->run_cond);
+		while (vm->paused && !vm_stopping(vm))
+			pthread_cond_wait(&vm->run_cond, &vm->run_lock);
+		vm->nr_parked--;
+	}
+	pthread_mutex_unlock(&vm->run_lock);
+}
+
+int vm_pause(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->run_lock);
+	if (vm->paused) {
+		pthread_mutex_unlock(&vm->run_lock);
+		return 0;
+	}
+	vm->paused = true;
+	pthread_mutex_unlock(&vm->run_lock);
+	for (unsigned int i = 0; i < vm->nr_started; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	pthread_mutex_lock(&vm->run_lock);
+	/*
+	 * A vCPU that has stopped for good never parks; the wait ends when
+	 * the VM is stopping.  Kicks are repeated: a vCPU may have been
+	 * between its pause check and KVM_RUN when the first one came.
+	 */
+	while (vm->nr_parked < vm->nr_started && !vm_stopping(vm)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 10 * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (pthread_cond_timedwait(&vm->run_cond, &vm->run_lock, &ts) ==
+		    ETIMEDOUT) {
+			pthread_mutex_unlock(&vm->run_lock);
+			for (unsigned int i = 0; i < vm->nr_started; i++)
+				vcpu_kick(&vm->vcpus[i]);
+			pthread_mutex_lock(&vm->run_lock);
+		}
+	}
+	pthread_mutex_unlock(&vm->run_lock);
+	return vm_stopping(vm) ? -ESHUTDOWN : 0;
+}
+
+int vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->run_lock);
+	vm->paused = false;
+	pthread_cond_broadcast(&vm->run_cond);
+	pthread_mutex_unlock(&vm->run_lock);
+	return 0;
 }
 
 int vm_run(struct vm *vm)
 {
-	struct console con;
+	struct serve_ctx c = { .vm = vm, .sig_fd = -1 };
 	sigset_t set;
-	int sig_fd, ret;
-	unsigned int started = 0;
+	int ret;
 
 	/* Handled through signalfd; blocked before threads inherit masks. */
 	sigemptyset(&set);
@@ -332,36 +450,44 @@ int vm_run(struct vm *vm)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sig_fd < 0)
+	c.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (c.sig_fd < 0)
 		return -errno;
-	if ((ret = vcpu_signal_setup()))
-		goto out_sigfd;
 
-	ret = console_open(&con, vm->cfg.serial_mode == SERIAL_STDIO
-					 ? STDIN_FILENO : -1);
+	ret = console_open(&c.con, vm->cfg.serial_mode == SERIAL_STDIO
+					   ? STDIN_FILENO : -1);
 	if (ret)
 		goto out_sigfd;
-
-	for (; started < vm->nr_vcpus; started++) {
-		ret = vcpu_start(&vm->vcpus[started]);
+	if ((ret = evloop_add(&vm->loop, vm->stop_fd, EPOLLIN, on_stop, &c)) ||
+	    (ret = evloop_add(&vm->loop, c.sig_fd, EPOLLIN, on_signal, &c)))
+		goto out_console;
+	if (c.con.in_fd >= 0) {
+		ret = evloop_add(&vm->loop, c.con.in_fd, EPOLLIN, on_console, &c);
 		if (ret) {
-			log_error("cannot start vCPU %u: %s", started,
-				  strerror(-ret));
-			vm_request_stop(vm, VM_STOP_INTERNAL, VMON_EXIT_INTERNAL);
-			break;
+			/* stdin cannot be polled (a regular file): no input. */
+			c.con.in_fd = -1;
+		} else {
+			c.stdin_watched = true;
 		}
 	}
-	serve(vm, sig_fd, &con);
 
-	for (unsigned int i = 0; i < started; i++)
-		vcpu_kick(&vm->vcpus[i]);
-	for (unsigned int i = 0; i < started; i++)
-		vcpu_join(&vm->vcpus[i]);
-	console_close(&con);
+	vm_start_vcpus(vm);
+	while (!vm_stopping(vm)) {
+		update_console_watch(&c);
+		/* With the guest's input queue full, look again shortly. */
+		ret = evloop_run_once(&vm->loop, c.con.in_fd >= 0 &&
+						 !c.stdin_watched ? 10 : -1);
+		if (ret < 0) {
+			log_error("event loop: %s", strerror(-ret));
+			vm_request_stop(vm, VM_STOP_INTERNAL, VMON_EXIT_INTERNAL);
+		}
+	}
+	vm_join_vcpus(vm);
 	ret = 0;
+out_console:
+	console_close(&c.con);
 out_sigfd:
-	close(sig_fd);
+	close(c.sig_fd);
 	return ret;
 }
 
@@ -387,4 +513,8 @@ void vm_destroy(struct vm *vm)
 	vm->stop_fd = vm->vm_fd = vm->kvm_fd = -1;
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
+	if (vm->loop.epfd > 0)
+		evloop_destroy(&vm->loop);
+	pthread_cond_destroy(&vm->run_cond);
+	pthread_mutex_destroy(&vm->run_lock);
 }

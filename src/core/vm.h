@@ -15,6 +15,7 @@
 #include "arch/x86/boot.h"
 #include "arch/x86/e820.h"
 #include "core/bus.h"
+#include "core/evloop.h"
 #include "core/guest_mem.h"
 
 struct vcpu;
@@ -75,10 +76,20 @@ struct vm {
 	struct debug_exit *debug_exit;
 	struct post_port *post;
 
+	/* The VMM thread's loop: signals, console, devices, API calls. */
+	struct evloop loop;
+
 	/* Stop protocol: vm_request_stop() records, then wakes stop_fd. */
 	atomic_int stop_reason;
 	int exit_status;
 	int stop_fd;		/* eventfd the main loop polls */
+
+	/* Pause protocol: vCPU threads park on run_cond while paused. */
+	pthread_mutex_t run_lock;
+	pthread_cond_t run_cond;
+	bool paused;
+	unsigned int nr_parked;
+	unsigned int nr_started;
 };
 
 /* Open /dev/kvm, create the VM, RAM, irqchip, PIT, buses and devices. */
@@ -87,6 +98,20 @@ int vm_create(struct vm *vm, const struct vm_config *cfg);
 int vm_load(struct vm *vm, char *err, size_t errlen);
 /* Start the vCPU threads, serve the console until the VM stops. */
 int vm_run(struct vm *vm);
+
+/* The pieces of vm_run, for front ends with their own loop (the API). */
+int vm_start_vcpus(struct vm *vm);
+void vm_join_vcpus(struct vm *vm);
+
+/*
+ * Park every vCPU outside KVM_RUN and wait until they all are, or let
+ * them run again.  Called from the VMM thread.  0 or -errno.
+ */
+int vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
+
+/* Called by a vCPU thread before each KVM_RUN: waits while paused. */
+void vm_vcpu_park_if_paused(struct vm *vm);
 void vm_destroy(struct vm *vm);
 
 /*
