@@ -11,6 +11,7 @@ pkgs=(
 	qemu-system-x86           # the peer: images must boot under it too
 	busybox-static            # the Linux test's initramfs
 	cpio                      # packs that initramfs
+	python3                   # test scripts (pty, struct)
 	gnuplot-nox               # benchmark charts
 )
 missing=()
