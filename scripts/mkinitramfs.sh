@@ -2,9 +2,10 @@
 # Builds a busybox initramfs for the stock-Linux test into .cache/linux:
 # Debian's busybox-static plus the kernel package's virtio modules.  Its
 # /init prints what the test looks for, runs a command, and powers off.
-#   scripts/mkinitramfs.sh KERNEL_DIR OUT.cpio.gz
+#   scripts/mkinitramfs.sh KERNEL_DIR OUT.cpio.gz [--shell]
+# With --shell, /init starts an interactive shell instead of powering off.
 set -eu
-kdir=$1 out=$2
+kdir=$1 out=$2 mode=${3:-}
 bb=/bin/busybox
 [ -x "$bb" ] && "$bb" --list >/dev/null 2>&1 || { echo "mkinitramfs: needs busybox-static" >&2; exit 1; }
 
@@ -12,7 +13,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"/{bin,sbin,proc,sys,dev,tmp,lib/modules}
 cp "$bb" "$work/bin/busybox"
-for a in sh mount echo cat uname insmod poweroff sleep ls grep; do ln -s busybox "$work/bin/$a"; done
+for a in sh mount echo cat uname insmod poweroff sleep ls grep setsid ps free df dmesg; do ln -s busybox "$work/bin/$a"; done
 
 mods=$(ls -d "$kdir"/lib/modules/* 2>/dev/null | head -n 1)
 if [ -n "$mods" ]; then
@@ -36,7 +37,12 @@ echo "vmon-initramfs: user space reached"
 echo "vmon-initramfs: uname $(uname -r)"
 echo "vmon-initramfs: cpus $(grep -c ^processor /proc/cpuinfo)"
 echo "vmon-initramfs: marker $(cat /proc/cmdline)"
+if [ -e /shell ]; then
+	echo "vmon-initramfs: type 'poweroff -f' to leave"
+	setsid sh -c 'exec sh </dev/ttyS0 >/dev/ttyS0 2>&1'
+fi
 poweroff -f
 INIT
+[ "$mode" = --shell ] && : >"$work/shell"
 chmod +x "$work/init"
 (cd "$work" && find . | cpio -o -H newc --quiet | gzip -9) >"$out"
