@@ -17,6 +17,7 @@
 #include "core/bus.h"
 #include "core/evloop.h"
 #include "core/guest_mem.h"
+#include "core/vm_config.h"
 
 struct vcpu;
 struct serial;
@@ -26,20 +27,6 @@ struct acpi_pm;
 struct debug_exit;
 struct post_port;
 struct kvm_cpuid2;
-
-enum serial_mode { SERIAL_STDIO, SERIAL_NONE, SERIAL_FILE };
-
-/* Everything `vmon run` was asked for, already validated. */
-struct vm_config {
-	const char *kernel;
-	const char *initrd;
-	const char *cmdline;
-	unsigned int nr_cpus;
-	uint64_t mem_size;
-	enum serial_mode serial_mode;
-	const char *serial_path;
-	bool debug_exit;
-};
 
 /* Why the VM stopped; the first reason recorded wins. */
 enum vm_stop_reason {
