@@ -44,6 +44,7 @@ run_unit() { # build-dir suffix
 		local rc=$? n=0
 		while IFS= read -r line; do
 			case "$line" in
+			*"# SKIP"*) record skip "$name$2: ${line##*SKIP }" "skipped by the test"; n=$((n + 1)) ;;
 			"ok "*) record pass "$name$2: ${line#ok * - }"; n=$((n + 1)) ;;
 			"not ok "*) record fail "$name$2: ${line#not ok * - }"; n=$((n + 1)) ;;
 			esac

@@ -24,6 +24,8 @@ const char run_usage[] =
 	"  --serial MODE        stdio (default), none, or file:PATH\n"
 	"  --debug-exit         isa-debug-exit at port 0xf4: writing v ends the VM\n"
 	"                       with exit status (v << 1) | 1\n"
+	"  --guest-decompress   bzImage: let the kernel decompress itself instead\n"
+	"                       of unpacking it on the host (slower; for checks)\n"
 	"  --log-level LEVEL    error, warn (default), info or debug\n"
 	"  -h, --help           this text\n"
 	"\n"
@@ -118,7 +120,7 @@ static int parse_level(const char *s, enum log_level *level)
 
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEM,
-	OPT_SERIAL, OPT_DEBUG_EXIT, OPT_LOG_LEVEL,
+	OPT_SERIAL, OPT_DEBUG_EXIT, OPT_LOG_LEVEL, OPT_GUEST_DECOMPRESS,
 };
 
 int run_options_parse(int argc, char **argv, struct run_options *o,
@@ -133,6 +135,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 		{ "serial", required_argument, NULL, OPT_SERIAL },
 		{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+		{ "guest-decompress", no_argument, NULL, OPT_GUEST_DECOMPRESS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -189,6 +192,9 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 			break;
 		case OPT_DEBUG_EXIT:
 			o->vm.debug_exit = true;
+			break;
+		case OPT_GUEST_DECOMPRESS:
+			o->vm.guest_decompress = true;
 			break;
 		case OPT_LOG_LEVEL:
 			if (parse_level(optarg, &o->log_level)) {

@@ -118,6 +118,42 @@ static int map_memory(struct vm *vm)
 	return 0;
 }
 
+static const char *const uart_metric_names[] = { "tx_bytes", "tx_dropped" };
+static const char *const bus_metric_names[] = { "unhandled_accesses" };
+
+static void sample_uart(struct metrics_group *g, void *opaque)
+{
+	struct serial *s = opaque;
+
+	/*
+	 * Not under the UART's lock: a vCPU may hold it through a blocking
+	 * write.  Whole 64-bit loads are atomic on x86; a count may lag.
+	 */
+	metrics_store(g, 0, __atomic_load_n(&s->tx_bytes, __ATOMIC_RELAXED));
+	metrics_store(g, 1, __atomic_load_n(&s->tx_dropped, __ATOMIC_RELAXED));
+}
+
+static void sample_bus(struct metrics_group *g, void *opaque)
+{
+	struct bus *bus = opaque;
+
+	metrics_store(g, 0, atomic_load(&bus->unhandled));
+}
+
+/* The platform's own counters: the console and accesses that hit nothing. */
+static void register_platform_metrics(struct vm *vm)
+{
+	metrics_group_init(&vm->uart_metrics, "uart", uart_metric_names, 2);
+	metrics_group_set_sample(&vm->uart_metrics, sample_uart, vm->serial);
+	metrics_group_init(&vm->pio_metrics, "pio_bus", bus_metric_names, 1);
+	metrics_group_set_sample(&vm->pio_metrics, sample_bus, &vm->pio);
+	metrics_group_init(&vm->mmio_metrics, "mmio_bus", bus_metric_names, 1);
+	metrics_group_set_sample(&vm->mmio_metrics, sample_bus, &vm->mmio);
+	metrics_register(&vm->metrics, &vm->uart_metrics);
+	metrics_register(&vm->metrics, &vm->pio_metrics);
+	metrics_register(&vm->metrics, &vm->mmio_metrics);
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
 	int ret, serial_fd;
@@ -167,6 +203,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	/* The irqchip must exist before vCPUs are created (api.rst 4.24). */
 	if ((ret = machine_create(vm, serial_fd)))
 		return ret;
+	register_platform_metrics(vm);
 
 	vm->vcpus = calloc(cfg->nr_cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
@@ -232,10 +269,17 @@ int vm_load(struct vm *vm, char *err, size_t errlen)
 		.initrd_path = vm->cfg.initrd,
 		.cmdline = vm->cfg.cmdline,
 		.rsdp_gpa = vm->rsdp_gpa,
+		.guest_decompress = vm->cfg.guest_decompress,
 	};
 	ret = boot_load(&vm->mem, &vm->e820, &bcfg, &vm->boot, err, errlen);
 	if (ret)
 		return ret;
+	log_info("kernel: %s at [0x%llx, 0x%llx), entry 0x%llx%s",
+		 vm->boot.kind == BOOT_PVH ? "PVH ELF" : "Linux 64-bit",
+		 (unsigned long long)vm->boot.kernel_start,
+		 (unsigned long long)vm->boot.kernel_end,
+		 (unsigned long long)vm->boot.entry,
+		 vm->boot.unpacked ? " (payload unpacked on the host)" : "");
 	ret = x86_write_boot_tables(&vm->mem, vm->boot.kind);
 	if (ret) {
 		snprintf(err, errlen, "cannot write boot page tables: %s",
@@ -286,16 +330,9 @@ static const char *signal_name(int sig)
 	}
 }
 
-struct serve_ctx {
-	struct vm *vm;
-	struct console con;
-	int sig_fd;
-	bool stdin_watched;
-};
-
 static void on_stop(void *opaque, uint32_t events)
 {
-	struct serve_ctx *c = opaque;
+	struct vm_serve *c = opaque;
 	uint64_t n;
 
 	/* Just drain it: the loop condition sees the stop. */
@@ -305,7 +342,7 @@ static void on_stop(void *opaque, uint32_t events)
 
 static void on_signal(void *opaque, uint32_t events)
 {
-	struct serve_ctx *c = opaque;
+	struct vm_serve *c = opaque;
 	struct signalfd_siginfo si;
 
 	if (read(c->sig_fd, &si, sizeof(si)) == sizeof(si)) {
@@ -317,7 +354,7 @@ static void on_signal(void *opaque, uint32_t events)
 
 static void on_console(void *opaque, uint32_t events)
 {
-	struct serve_ctx *c = opaque;
+	struct vm_serve *c = opaque;
 
 	if (console_read(&c->con, c->vm->serial) == CONSOLE_QUIT) {
 		log_info("console: quit requested");
@@ -329,7 +366,7 @@ static void on_console(void *opaque, uint32_t events)
  * Watch stdin only while the guest's receive queue has room, so a paste
  * the guest is slow to read waits in the terminal, not in our memory.
  */
-static void update_console_watch(struct serve_ctx *c)
+static void update_console_watch(struct vm_serve *c)
 {
 	bool want = console_poll_fd(&c->con, c->vm->serial) >= 0;
 
@@ -437,58 +474,100 @@ int vm_resume(struct vm *vm)
 	return 0;
 }
 
-int vm_run(struct vm *vm)
+int vm_block_stop_signals(sigset_t *set)
 {
-	struct serve_ctx c = { .vm = vm, .sig_fd = -1 };
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	signal(SIGPIPE, SIG_IGN);
+	return -pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+int vm_serve_init(struct vm_serve *c, struct vm *vm)
+{
 	sigset_t set;
 	int ret;
 
+	*c = (struct vm_serve){ .vm = vm, .sig_fd = -1 };
 	/* Handled through signalfd; blocked before threads inherit masks. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	c.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (c.sig_fd < 0)
+	if ((ret = vm_block_stop_signals(&set)))
+		return ret;
+	c->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (c->sig_fd < 0)
 		return -errno;
 
-	ret = console_open(&c.con, vm->cfg.serial_mode == SERIAL_STDIO
-					   ? STDIN_FILENO : -1);
+	ret = console_open(&c->con, vm->cfg.serial_mode == SERIAL_STDIO
+					    ? STDIN_FILENO : -1);
 	if (ret)
 		goto out_sigfd;
-	if ((ret = evloop_add(&vm->loop, vm->stop_fd, EPOLLIN, on_stop, &c)) ||
-	    (ret = evloop_add(&vm->loop, c.sig_fd, EPOLLIN, on_signal, &c)))
+	if ((ret = evloop_add(&vm->loop, vm->stop_fd, EPOLLIN, on_stop, c)))
 		goto out_console;
-	if (c.con.in_fd >= 0) {
-		ret = evloop_add(&vm->loop, c.con.in_fd, EPOLLIN, on_console, &c);
+	if ((ret = evloop_add(&vm->loop, c->sig_fd, EPOLLIN, on_signal, c)))
+		goto out_stop;
+	if (c->con.in_fd >= 0) {
+		ret = evloop_add(&vm->loop, c->con.in_fd, EPOLLIN, on_console, c);
 		if (ret) {
 			/* stdin cannot be polled (a regular file): no input. */
-			c.con.in_fd = -1;
+			c->con.in_fd = -1;
 		} else {
-			c.stdin_watched = true;
+			c->stdin_watched = true;
 		}
 	}
-
-	vm_start_vcpus(vm);
-	while (!vm_stopping(vm)) {
-		update_console_watch(&c);
-		/* With the guest's input queue full, look again shortly. */
-		ret = evloop_run_once(&vm->loop, c.con.in_fd >= 0 &&
-						 !c.stdin_watched ? 10 : -1);
-		if (ret < 0) {
-			log_error("event loop: %s", strerror(-ret));
-			vm_request_stop(vm, VM_STOP_INTERNAL, VMON_EXIT_INTERNAL);
-		}
-	}
-	vm_join_vcpus(vm);
-	ret = 0;
+	return 0;
+out_stop:
+	evloop_del(&vm->loop, vm->stop_fd);
 out_console:
-	console_close(&c.con);
+	console_close(&c->con);
 out_sigfd:
-	close(c.sig_fd);
+	close(c->sig_fd);
+	c->sig_fd = -1;
 	return ret;
+}
+
+int vm_serve_once(struct vm_serve *c)
+{
+	struct vm *vm = c->vm;
+	int ret;
+
+	update_console_watch(c);
+	/* With the guest's input queue full, look again shortly. */
+	ret = evloop_run_once(&vm->loop, c->con.in_fd >= 0 &&
+					 !c->stdin_watched ? 10 : -1);
+	if (ret < 0) {
+		log_error("event loop: %s", strerror(-ret));
+		vm_request_stop(vm, VM_STOP_INTERNAL, VMON_EXIT_INTERNAL);
+	}
+	return ret;
+}
+
+void vm_serve_fini(struct vm_serve *c)
+{
+	if (c->sig_fd < 0)
+		return;
+	if (c->con.in_fd >= 0)
+		evloop_del(&c->vm->loop, c->con.in_fd);
+	evloop_del(&c->vm->loop, c->sig_fd);
+	evloop_del(&c->vm->loop, c->vm->stop_fd);
+	console_close(&c->con);
+	close(c->sig_fd);
+	c->sig_fd = -1;
+}
+
+int vm_run(struct vm *vm)
+{
+	struct vm_serve c;
+	int ret;
+
+	ret = vm_serve_init(&c, vm);
+	if (ret)
+		return ret;
+	vm_start_vcpus(vm);
+	while (!vm_stopping(vm))
+		vm_serve_once(&c);
+	vm_join_vcpus(vm);
+	vm_serve_fini(&c);
+	return 0;
 }
 
 void vm_destroy(struct vm *vm)

@@ -8,6 +8,7 @@
 #define VMON_CORE_VM_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,8 +16,10 @@
 #include "arch/x86/boot.h"
 #include "arch/x86/e820.h"
 #include "core/bus.h"
+#include "core/console.h"
 #include "core/evloop.h"
 #include "core/guest_mem.h"
+#include "core/metrics.h"
 #include "core/vm_config.h"
 
 struct vcpu;
@@ -66,6 +69,10 @@ struct vm {
 	/* The VMM thread's loop: signals, console, devices, API calls. */
 	struct evloop loop;
 
+	/* Devices register their counter groups here (core/metrics.h). */
+	struct metrics metrics;
+	struct metrics_group uart_metrics, pio_metrics, mmio_metrics;
+
 	/* Stop protocol: vm_request_stop() records, then wakes stop_fd. */
 	atomic_int stop_reason;
 	int exit_status;
@@ -89,6 +96,27 @@ int vm_run(struct vm *vm);
 /* The pieces of vm_run, for front ends with their own loop (the API). */
 int vm_start_vcpus(struct vm *vm);
 void vm_join_vcpus(struct vm *vm);
+
+/*
+ * The VMM thread's serving of a VM, as vm_run does it: init blocks the
+ * stop signals and watches them, the stop eventfd and the console on
+ * vm->loop; once dispatches one round of the loop; fini undoes init.
+ */
+struct vm_serve {
+	struct vm *vm;
+	struct console con;
+	int sig_fd;
+	bool stdin_watched;
+};
+int vm_serve_init(struct vm_serve *s, struct vm *vm);
+int vm_serve_once(struct vm_serve *s);
+void vm_serve_fini(struct vm_serve *s);
+
+/*
+ * Block SIGINT, SIGTERM and SIGHUP (vmon takes them through a signalfd)
+ * and ignore SIGPIPE.  Before creating any thread, which inherits the mask.
+ */
+int vm_block_stop_signals(sigset_t *set);
 
 /*
  * Park every vCPU outside KVM_RUN and wait until they all are, or let

@@ -57,6 +57,7 @@ struct vm_config {
 	enum serial_mode serial_mode;
 	const char *serial_path;
 	bool debug_exit;
+	bool guest_decompress;	/* bzImage: no host-side unpacking */
 
 	unsigned int nr_disks;
 	struct disk_config disks[VM_MAX_DISKS];

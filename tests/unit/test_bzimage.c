@@ -651,9 +651,30 @@ static void test_debian_kernel(void **state)
 	memset(initrd, 0x11, sizeof(initrd));
 	ipath = write_tmp(initrd, sizeof(initrd));
 	cfg.initrd_path = ipath;
+
+	/* Default: the lz4 payload is unpacked on the host, the ELF loaded
+	 * where it was linked and startup_64 entered directly. */
 	assert_int_equal(boot_load(&gm, &e820, &cfg, &g->res, g->err,
 				   sizeof(g->err)), 0);
 	bp = (const struct boot_params *)(ram + PLAT_ZERO_PAGE_ADDR);
+	assert_true(g->res.unpacked);
+	assert_int_equal(g->res.kernel_start, 0x1000000);	/* p_paddr */
+	assert_int_equal(g->res.entry, 0x1000000);		/* e_entry */
+	assert_true(g->res.initrd_start >= g->res.kernel_end);
+	assert_int_equal(bp->hdr.ramdisk_image, g->res.initrd_start);
+	assert_int_equal(bp->hdr.cmd_line_ptr, PLAT_CMDLINE_ADDR);
+	assert_int_equal(bp->acpi_rsdp_addr, PLAT_ACPI_ADDR);
+	assert_int_equal(bp->e820_entries, e820.nr);
+	assert_memory_equal(ram + g->res.initrd_start, initrd, sizeof(initrd));
+	/* ELF headers are not loaded: the entry holds startup_64's code. */
+	assert_int_not_equal(ram[g->res.entry], 0);
+
+	/* --guest-decompress: the classic bzImage path. */
+	memset(ram, 0, 256 * MIB);
+	cfg.guest_decompress = true;
+	assert_int_equal(boot_load(&gm, &e820, &cfg, &g->res, g->err,
+				   sizeof(g->err)), 0);
+	assert_false(g->res.unpacked);
 	assert_int_equal(g->res.kind, BOOT_LINUX64);
 	assert_int_equal(g->res.kernel_start, bp->hdr.pref_address);
 	assert_int_equal(g->res.entry, bp->hdr.pref_address + 0x200);

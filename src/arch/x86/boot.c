@@ -255,6 +255,7 @@ int boot_load(const struct guest_mem *gm, const struct e820_map *e820,
 		.rsdp_gpa = cfg->rsdp_gpa,
 		.kernel_name = cfg->kernel_path,
 		.initrd_name = cfg->initrd_path,
+		.guest_decompress = cfg->guest_decompress,
 	};
 	uint8_t *kernel = NULL, *initrd = NULL;
 	int rc;

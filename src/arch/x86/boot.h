@@ -26,10 +26,12 @@ struct boot_config {
 	const char *initrd_path;	/* NULL: none */
 	const char *cmdline;		/* NULL: empty */
 	uint64_t rsdp_gpa;		/* 0: no ACPI */
+	bool guest_decompress;		/* see struct boot_image */
 };
 
 struct boot_result {
 	enum boot_kind kind;
+	bool unpacked;		/* bzImage payload unpacked on the host */
 	uint64_t entry;		/* guest-physical entry point */
 	uint64_t boot_info;	/* zero page or hvm_start_info gpa */
 	uint64_t kernel_start, kernel_end;
@@ -47,6 +49,8 @@ struct boot_image {
 	/* Prefixes for error messages (file paths); NULL: no prefix. */
 	const char *kernel_name;
 	const char *initrd_name;
+	/* bzImage: leave decompression to the kernel's own decompressor. */
+	bool guest_decompress;
 };
 
 /*
@@ -68,6 +72,19 @@ int bzimage_load(const struct guest_mem *gm, const struct e820_map *e820,
 int pvh_load(const struct guest_mem *gm, const struct e820_map *e820,
 	     const struct boot_image *img, struct boot_result *res,
 	     char *err, size_t errlen);
+
+/*
+ * Plain ELF (a vmlinux unpacked from a bzImage): check every PT_LOAD
+ * segment against the file and guest RAM and report the loaded span and
+ * e_entry, which must lie in a segment; then, once every other check has
+ * passed, copy the segments and zero their bss.
+ */
+int elf_scan_segments(const struct guest_mem *gm, const struct e820_map *e820,
+		      const struct boot_image *img, uint64_t *kstart,
+		      uint64_t *kend, uint64_t *entry, char *err,
+		      size_t errlen);
+int elf_copy_segments(const struct guest_mem *gm, const struct boot_image *img,
+		      char *err, size_t errlen);
 
 /* Cheap format checks on the first bytes of a kernel image. */
 int bzimage_probe(const uint8_t *kernel, size_t size);	/* 1 yes, 0 no */

@@ -32,6 +32,7 @@
 #define BP_ENTRY_64_OFFSET	0x200	/* startup_64 in the pm kernel */
 
 /* Protocol versions that added fields we use. */
+#define BP_PROTO_2_08		0x0208	/* payload_offset, payload_length */
 #define BP_PROTO_2_12		0x020c	/* xloadflags */
 #define BP_PROTO_2_14		0x020e	/* acpi_rsdp_addr */
 

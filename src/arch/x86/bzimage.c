@@ -12,10 +12,13 @@
  * the header before the first byte goes into guest RAM.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86/boot.h"
 #include "arch/x86/bootparam.h"
+#include "arch/x86/kunpack.h"
+#include "core/log.h"
 #include "arch/x86/platform.h"
 
 #define MIB		(1024ULL * 1024)
@@ -108,6 +111,160 @@ static int choose_load_addr(const struct guest_mem *gm,
 	return 0;
 }
 
+/* Fill the rest of the zero page and write it to PLAT_ZERO_PAGE_ADDR. */
+static int write_zero_page(const struct guest_mem *gm,
+			   const struct e820_map *e820,
+			   const struct boot_image *img, struct boot_params *bp,
+			   unsigned int version, uint64_t load,
+			   uint64_t initrd_gpa, uint64_t initrd_size, char *err,
+			   size_t errlen)
+{
+	struct bp_setup_header *hdr = &bp->hdr;
+	const char *kn = img->kernel_name;
+	unsigned int nr;
+
+	hdr->type_of_loader = BP_TYPE_OF_LOADER_UNDEF;
+	hdr->ext_loader_ver = 0;
+	hdr->ext_loader_type = 0;
+	hdr->loadflags |= BP_CAN_USE_HEAP;
+	hdr->heap_end_ptr = BP_HEAP_END_PTR;
+	hdr->cmd_line_ptr = (uint32_t)PLAT_CMDLINE_ADDR;
+	bp->ext_cmd_line_ptr = (uint32_t)(PLAT_CMDLINE_ADDR >> 32);
+	hdr->ramdisk_image = (uint32_t)initrd_gpa;
+	bp->ext_ramdisk_image = (uint32_t)(initrd_gpa >> 32);
+	hdr->ramdisk_size = (uint32_t)initrd_size;
+	bp->ext_ramdisk_size = (uint32_t)(initrd_size >> 32);
+	hdr->code32_start = (uint32_t)load;
+	/* Nothing in the file may point us at its own setup_data list. */
+	hdr->setup_data = 0;
+	if (version >= BP_PROTO_2_14)
+		bp->acpi_rsdp_addr = img->rsdp_gpa;
+
+	nr = e820->nr < E820_MAX_ENTRIES ? e820->nr : E820_MAX_ENTRIES;
+	if (nr > BP_E820_MAX)
+		nr = BP_E820_MAX;
+	for (unsigned int i = 0; i < nr; i++) {
+		bp->e820_table[i].addr = e820->entry[i].addr;
+		bp->e820_table[i].size = e820->entry[i].size;
+		bp->e820_table[i].type = e820->entry[i].type;
+	}
+	bp->e820_entries = (uint8_t)nr;
+
+	if (gm_write(gm, PLAT_ZERO_PAGE_ADDR, bp, sizeof(*bp)) < 0)
+		return boot_error(err, errlen, kn, -EFAULT,
+				  "guest RAM too small for the zero page");
+	return 0;
+}
+
+/*
+ * The fast path: unpack the compressed vmlinux on the host, load its
+ * segments where it was linked to run (LOAD_PHYSICAL_ADDR, so no
+ * relocation is needed) and enter startup_64 directly with the same zero
+ * page.  This is what the kernel's own decompressor would do, minus KASLR,
+ * and skips it: on hosts that emulate guest kernel code it is most of the
+ * boot.  Returns -ENOTSUP (after a warning if something looked wrong) when
+ * the caller should take the classic path instead.
+ */
+static int load_unpacked(const struct guest_mem *gm,
+			 const struct e820_map *e820,
+			 const struct boot_image *img, struct boot_params *bp,
+			 unsigned int version, size_t setup_bytes,
+			 struct boot_result *res, char *err, size_t errlen)
+{
+	const struct bp_setup_header *hdr = &bp->hdr;
+	struct boot_image elf = *img;
+	uint64_t poff, pend, kstart, kend, entry;
+	uint64_t initrd_gpa = 0, initrd_size = 0;
+	uint8_t *vmlinux = NULL;
+	size_t vlen, cmdline_len;
+	char why[256];
+	int rc;
+
+	if (version < BP_PROTO_2_08 || hdr->payload_length == 0)
+		return -ENOTSUP;
+	poff = (uint64_t)setup_bytes + hdr->payload_offset;
+	if (__builtin_add_overflow(poff, (uint64_t)hdr->payload_length, &pend) ||
+	    pend > img->kernel_size ||
+	    kunpack_detect(img->kernel + poff, hdr->payload_length) ==
+		    KUNPACK_UNKNOWN)
+		return -ENOTSUP;
+
+	rc = kunpack(img->kernel + poff, hdr->payload_length, gm->ram_size,
+		     &vmlinux, &vlen, why, sizeof(why));
+	if (rc < 0) {
+		log_warn("%s: %s; leaving decompression to the kernel",
+			 img->kernel_name ? img->kernel_name : "kernel", why);
+		return -ENOTSUP;
+	}
+	elf.kernel = vmlinux;
+	elf.kernel_size = vlen;
+	rc = elf_scan_segments(gm, e820, &elf, &kstart, &kend, &entry, why,
+			       sizeof(why));
+	if (rc == -ENOMEM) {
+		rc = boot_error(err, errlen, img->kernel_name, rc,
+				"unpacked kernel: %s", why);
+		goto out;
+	}
+	if (rc < 0) {
+		log_warn("%s: unpacked kernel not loadable (%s); leaving "
+			 "decompression to the kernel",
+			 img->kernel_name ? img->kernel_name : "kernel", why);
+		rc = -ENOTSUP;
+		goto out;
+	}
+	if (img->initrd && img->initrd_size) {
+		uint64_t max = hdr->initrd_addr_max ? hdr->initrd_addr_max
+						    : BP_INITRD_ADDR_MAX_OLD;
+
+		initrd_size = img->initrd_size;
+		if (boot_place_initrd(gm, e820, initrd_size, max + 1, kstart,
+				      kend, &initrd_gpa) < 0) {
+			rc = boot_error(err, errlen,
+					img->initrd_name ? img->initrd_name
+							 : img->kernel_name,
+					-ENOMEM,
+					"initrd (%llu MiB) does not fit in "
+					"guest RAM outside the kernel at "
+					"[%#llx, %#llx); give the guest more "
+					"memory", mib_up(initrd_size),
+					(unsigned long long)kstart,
+					(unsigned long long)kend);
+			goto out;
+		}
+	}
+	rc = boot_cmdline_check(img, (uint64_t)hdr->cmdline_size + 1,
+				&cmdline_len, err, errlen);
+	if (rc < 0)
+		goto out;
+
+	rc = elf_copy_segments(gm, &elf, err, errlen);
+	if (rc < 0)
+		goto out;
+	if ((initrd_size &&
+	     gm_write(gm, initrd_gpa, img->initrd, initrd_size) < 0) ||
+	    boot_cmdline_write(gm, img, cmdline_len) < 0) {
+		rc = boot_error(err, errlen, img->kernel_name, -EFAULT,
+				"guest RAM too small for the boot structures");
+		goto out;
+	}
+	rc = write_zero_page(gm, e820, img, bp, version, kstart, initrd_gpa,
+			     initrd_size, err, errlen);
+	if (rc < 0)
+		goto out;
+
+	res->kind = BOOT_LINUX64;
+	res->unpacked = true;
+	res->entry = entry;		/* startup_64, physical */
+	res->boot_info = PLAT_ZERO_PAGE_ADDR;
+	res->kernel_start = kstart;
+	res->kernel_end = kend;
+	res->initrd_start = initrd_gpa;
+	res->initrd_size = initrd_size;
+out:
+	free(vmlinux);
+	return rc;
+}
+
 int bzimage_load(const struct guest_mem *gm, const struct e820_map *e820,
 		 const struct boot_image *img, struct boot_result *res,
 		 char *err, size_t errlen)
@@ -117,7 +274,7 @@ int bzimage_load(const struct guest_mem *gm, const struct e820_map *e820,
 	size_t size = img->kernel_size;
 	struct boot_params bp;
 	struct bp_setup_header *hdr = &bp.hdr;
-	unsigned int setup_sects, version, nr;
+	unsigned int setup_sects, version;
 	size_t setup_bytes, hdr_end, pm_size, cmdline_len;
 	uint64_t load = 0, need, initrd_gpa = 0, initrd_size = 0;
 	int rc;
@@ -171,6 +328,13 @@ int bzimage_load(const struct guest_mem *gm, const struct e820_map *e820,
 				  "lacks LOADED_HIGH): zImage is not "
 				  "supported", hdr->loadflags);
 
+	if (!img->guest_decompress) {
+		rc = load_unpacked(gm, e820, img, &bp, version, setup_bytes, res,
+				   err, errlen);
+		if (rc != -ENOTSUP)
+			return rc;
+	}
+
 	/*
 	 * init_size covers the in-place decompression; the kernel itself
 	 * must fit too, whatever init_size claims.
@@ -218,38 +382,12 @@ int bzimage_load(const struct guest_mem *gm, const struct e820_map *e820,
 				  "guest RAM too small for the boot "
 				  "structures");
 
-	hdr->type_of_loader = BP_TYPE_OF_LOADER_UNDEF;
-	hdr->ext_loader_ver = 0;
-	hdr->ext_loader_type = 0;
-	hdr->loadflags |= BP_CAN_USE_HEAP;
-	hdr->heap_end_ptr = BP_HEAP_END_PTR;
-	hdr->cmd_line_ptr = (uint32_t)PLAT_CMDLINE_ADDR;
-	bp.ext_cmd_line_ptr = (uint32_t)(PLAT_CMDLINE_ADDR >> 32);
-	hdr->ramdisk_image = (uint32_t)initrd_gpa;
-	bp.ext_ramdisk_image = (uint32_t)(initrd_gpa >> 32);
-	hdr->ramdisk_size = (uint32_t)initrd_size;
-	bp.ext_ramdisk_size = (uint32_t)(initrd_size >> 32);
-	hdr->code32_start = (uint32_t)load;
-	/* Nothing in the file may point us at its own setup_data list. */
-	hdr->setup_data = 0;
-	if (version >= BP_PROTO_2_14)
-		bp.acpi_rsdp_addr = img->rsdp_gpa;
-
-	nr = e820->nr < E820_MAX_ENTRIES ? e820->nr : E820_MAX_ENTRIES;
-	if (nr > BP_E820_MAX)
-		nr = BP_E820_MAX;
-	for (unsigned int i = 0; i < nr; i++) {
-		bp.e820_table[i].addr = e820->entry[i].addr;
-		bp.e820_table[i].size = e820->entry[i].size;
-		bp.e820_table[i].type = e820->entry[i].type;
-	}
-	bp.e820_entries = (uint8_t)nr;
-
-	if (gm_write(gm, PLAT_ZERO_PAGE_ADDR, &bp, sizeof(bp)) < 0)
-		return boot_error(err, errlen, kn, -EFAULT,
-				  "guest RAM too small for the zero page");
-
+	rc = write_zero_page(gm, e820, img, &bp, version, load, initrd_gpa,
+			     initrd_size, err, errlen);
+	if (rc < 0)
+		return rc;
 	res->kind = BOOT_LINUX64;
+	res->unpacked = false;
 	res->entry = load + BP_ENTRY_64_OFFSET;
 	res->boot_info = PLAT_ZERO_PAGE_ADDR;
 	res->kernel_start = load;

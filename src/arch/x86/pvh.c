@@ -38,6 +38,7 @@ _Static_assert(PLAT_PVH_MEMMAP_ADDR +
 /* The parts of the ELF and program headers vmon uses, width-independent. */
 struct elf_hdr {
 	int is64;
+	uint64_t entry;
 	uint64_t phoff, shoff;
 	unsigned int phnum, phentsize, shnum, shentsize;
 };
@@ -104,6 +105,7 @@ static int parse_ehdr(const struct boot_image *img, struct elf_hdr *eh,
 		memcpy(&h, k, sizeof(h));
 		machine = h.e_machine;
 		type = h.e_type;
+		eh->entry = h.e_entry;
 		eh->phoff = h.e_phoff;
 		eh->phnum = h.e_phnum;
 		eh->phentsize = h.e_phentsize;
@@ -117,6 +119,7 @@ static int parse_ehdr(const struct boot_image *img, struct elf_hdr *eh,
 		memcpy(&h, k, sizeof(h));
 		machine = h.e_machine;
 		type = h.e_type;
+		eh->entry = h.e_entry;
 		eh->phoff = h.e_phoff;
 		eh->phnum = h.e_phnum;
 		eh->phentsize = h.e_phentsize;
@@ -405,6 +408,75 @@ static int write_start_info(const struct guest_mem *gm,
 	return gm_write(gm, PLAT_PVH_INFO_ADDR, &si, sizeof(si));
 }
 
+int elf_copy_segments(const struct guest_mem *gm, const struct boot_image *img,
+		      char *err, size_t errlen)
+{
+	struct elf_hdr eh = { 0 };
+	struct elf_seg s;
+	int rc = parse_ehdr(img, &eh, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	for (unsigned int i = 0; i < eh.phnum; i++) {
+		uint8_t *dst;
+
+		get_phdr(img, &eh, i, &s);
+		if (s.type != PT_LOAD || s.memsz == 0)
+			continue;
+		/* Checked by elf_scan_segments()/pvh_load() before. */
+		dst = gm_ptr(gm, s.paddr, s.memsz);
+		if (!dst || !in_file(img, s.offset, s.filesz) ||
+		    s.filesz > s.memsz)
+			return boot_error(err, errlen, img->kernel_name, -EFAULT,
+					  "segment %u vanished from RAM", i);
+		memcpy(dst, img->kernel + s.offset, s.filesz);
+		memset(dst + s.filesz, 0, s.memsz - s.filesz);
+	}
+	return 0;
+}
+
+int elf_scan_segments(const struct guest_mem *gm, const struct e820_map *e820,
+		      const struct boot_image *img, uint64_t *kstart,
+		      uint64_t *kend, uint64_t *entry, char *err,
+		      size_t errlen)
+{
+	struct elf_hdr eh = { 0 };
+	struct elf_seg s;
+	int rc, entry_ok = 0;
+
+	if (!pvh_probe(img->kernel, img->kernel_size))
+		return boot_error(err, errlen, img->kernel_name, -ENOEXEC,
+				  "not an ELF file");
+	rc = parse_ehdr(img, &eh, err, errlen);
+	if (rc < 0)
+		return rc;
+	*kstart = UINT64_MAX;
+	*kend = 0;
+	for (unsigned int i = 0; i < eh.phnum; i++) {
+		get_phdr(img, &eh, i, &s);
+		if (s.type != PT_LOAD || s.memsz == 0)
+			continue;
+		rc = check_load(gm, e820, img, i, &s, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (s.paddr < *kstart)
+			*kstart = s.paddr;
+		if (s.paddr + s.memsz > *kend)
+			*kend = s.paddr + s.memsz;
+		if (eh.entry >= s.paddr && eh.entry - s.paddr < s.memsz)
+			entry_ok = 1;
+	}
+	if (*kend == 0)
+		return boot_error(err, errlen, img->kernel_name, -ENOEXEC,
+				  "ELF has no loadable segments");
+	if (!entry_ok)
+		return boot_error(err, errlen, img->kernel_name, -ENOEXEC,
+				  "ELF entry point %#llx is not inside a loaded "
+				  "segment", (unsigned long long)eh.entry);
+	*entry = eh.entry;
+	return 0;
+}
+
 int pvh_load(const struct guest_mem *gm, const struct e820_map *e820,
 	     const struct boot_image *img, struct boot_result *res,
 	     char *err, size_t errlen)
@@ -500,19 +572,9 @@ int pvh_load(const struct guest_mem *gm, const struct e820_map *e820,
 		return rc;
 
 	/* Pass 2: everything checked; copy the segments and zero the bss. */
-	for (unsigned int i = 0; i < eh.phnum; i++) {
-		uint8_t *dst;
-
-		get_phdr(img, &eh, i, &s);
-		if (s.type != PT_LOAD || s.memsz == 0)
-			continue;
-		dst = gm_ptr(gm, s.paddr, s.memsz);
-		if (!dst)
-			return boot_error(err, errlen, kn, -EFAULT,
-					  "segment %u vanished from RAM", i);
-		memcpy(dst, img->kernel + s.offset, s.filesz);
-		memset(dst + s.filesz, 0, s.memsz - s.filesz);
-	}
+	rc = elf_copy_segments(gm, img, err, errlen);
+	if (rc < 0)
+		return rc;
 	if ((initrd_size &&
 	     gm_write(gm, initrd_gpa, img->initrd, initrd_size) < 0) ||
 	    boot_cmdline_write(gm, img, cmdline_len) < 0 ||
@@ -522,6 +584,7 @@ int pvh_load(const struct guest_mem *gm, const struct e820_map *e820,
 				  "structures");
 
 	res->kind = BOOT_PVH;
+	res->unpacked = false;
 	res->entry = c.entry;
 	res->boot_info = PLAT_PVH_INFO_ADDR;
 	res->kernel_start = kstart;
