@@ -69,6 +69,7 @@ linux:
 	scripts/fetch-linux.sh
 
 test: deps
+	-scripts/fetch-linux.sh >/dev/null
 	$(MAKE) all
 	$(MAKE) SAN=1 vmon unit tools
 	tests/run.sh

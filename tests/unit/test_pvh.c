@@ -15,6 +15,9 @@
 
 #include <cmocka.h>
 
+#include "arch/x86/kunpack.h"
+#include "unit/debian_kernel.h"
+
 #include "arch/x86/boot.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/start_info.h"
@@ -684,31 +687,55 @@ static void test_cmdline_too_long(void **state)
  * payload_length, counted from the end of the setup sectors) is LZ4 and
  * unpacks with `lz4 -dc` into an ELF64 vmlinux with the PVH note.
  */
+/*
+ * Linux's own vmlinux carries the PVH note: unpack Debian's bzImage
+ * payload on the host (as the bzImage loader does) and boot it as PVH.
+ */
 static void test_real_vmlinux(void **state)
 {
-	const char *path = getenv("VMON_TEST_VMLINUX");
-	struct boot_config cfg = { .kernel_path = path, .cmdline = "quiet" };
+	const char *kpath = debian_kernel_path();
 	struct guest_mem gm;
 	struct e820_map e820;
-	uint8_t *ram;
+	struct boot_image img = { .cmdline = "quiet" };
 	const struct hvm_start_info *si;
+	uint8_t *ram, *bz, *vmlinux = NULL;
+	size_t bzlen, vlen, poff;
+	uint32_t plen, off;
+	char err[256];
+	FILE *f;
 
-	if (!path || !*path) {
+	if (!kpath || !(f = fopen(kpath, "rb"))) {
 		skip();
 		return;
 	}
+	bz = malloc(64 * MIB);
+	assert_non_null(bz);
+	bzlen = fread(bz, 1, 64 * MIB, f);
+	fclose(f);
+	assert_true(bzlen > 0x300);
+	memcpy(&off, bz + 0x248, 4);		/* payload_offset */
+	memcpy(&plen, bz + 0x24c, 4);		/* payload_length */
+	poff = (size_t)(bz[0x1f1] + 1) * 512 + off;
+	assert_true(poff + plen <= bzlen);
+	assert_int_equal(kunpack(bz + poff, plen, 256 * MIB, &vmlinux, &vlen,
+				 err, sizeof(err)), 0);
+	free(bz);
+
 	ram = calloc(1, 256 * MIB);
 	assert_non_null(ram);
 	assert_int_equal(gm_init_buffer(&gm, ram, 256 * MIB), 0);
 	e820_build(&gm, &e820);
-	if (boot_load(&gm, &e820, &cfg, &g->res, g->err, sizeof(g->err)))
+	img.kernel = vmlinux;
+	img.kernel_size = vlen;
+	if (boot_load_image(&gm, &e820, &img, &g->res, g->err, sizeof(g->err)))
 		fail_msg("%s", g->err);
 	si = (const struct hvm_start_info *)(ram + PLAT_PVH_INFO_ADDR);
 	assert_int_equal(g->res.kind, BOOT_PVH);
 	assert_int_equal(si->magic, HVM_START_MAGIC);
 	assert_true(g->res.entry >= g->res.kernel_start &&
 		    g->res.entry < g->res.kernel_end);
-	assert_true(g->res.kernel_start >= PLAT_HIGH_RAM_START);
+	assert_int_equal(g->res.kernel_start, 0x1000000);
+	free(vmlinux);
 	free(ram);
 }
 
