@@ -111,6 +111,39 @@ static int choose_load_addr(const struct guest_mem *gm,
 	return 0;
 }
 
+/*
+ * Put the initrd as high as the kernel allows (initrd_addr_max), clear of
+ * the kernel at [kstart, kend).  No initrd: *gpa = *size = 0.
+ */
+static int place_initrd(const struct guest_mem *gm, const struct e820_map *e820,
+			const struct boot_image *img,
+			const struct bp_setup_header *hdr, uint64_t kstart,
+			uint64_t kend, uint64_t *gpa, uint64_t *size,
+			char *err, size_t errlen)
+{
+	uint64_t max = hdr->initrd_addr_max ? hdr->initrd_addr_max
+					    : BP_INITRD_ADDR_MAX_OLD;
+
+	*gpa = *size = 0;
+	if (!img->initrd || !img->initrd_size)
+		return 0;
+	*size = img->initrd_size;
+	if (boot_place_initrd(gm, e820, *size, max + 1, kstart, kend, gpa) < 0)
+		return boot_error(err, errlen,
+				  img->initrd_name ? img->initrd_name
+						   : img->kernel_name,
+				  -ENOMEM,
+				  "initrd (%llu MiB) does not fit in guest RAM "
+				  "below %#llx outside the kernel at [%#llx, "
+				  "%#llx); guest has %llu MiB, give it more "
+				  "memory", mib_up(*size),
+				  (unsigned long long)max + 1,
+				  (unsigned long long)kstart,
+				  (unsigned long long)kend,
+				  mib_up(gm_low_end(gm)));
+	return 0;
+}
+
 /* Fill the rest of the zero page and write it to PLAT_ZERO_PAGE_ADDR. */
 static int write_zero_page(const struct guest_mem *gm,
 			   const struct e820_map *e820,
@@ -212,26 +245,10 @@ static int load_unpacked(const struct guest_mem *gm,
 		rc = -ENOTSUP;
 		goto out;
 	}
-	if (img->initrd && img->initrd_size) {
-		uint64_t max = hdr->initrd_addr_max ? hdr->initrd_addr_max
-						    : BP_INITRD_ADDR_MAX_OLD;
-
-		initrd_size = img->initrd_size;
-		if (boot_place_initrd(gm, e820, initrd_size, max + 1, kstart,
-				      kend, &initrd_gpa) < 0) {
-			rc = boot_error(err, errlen,
-					img->initrd_name ? img->initrd_name
-							 : img->kernel_name,
-					-ENOMEM,
-					"initrd (%llu MiB) does not fit in "
-					"guest RAM outside the kernel at "
-					"[%#llx, %#llx); give the guest more "
-					"memory", mib_up(initrd_size),
-					(unsigned long long)kstart,
-					(unsigned long long)kend);
-			goto out;
-		}
-	}
+	rc = place_initrd(gm, e820, img, hdr, kstart, kend, &initrd_gpa,
+			  &initrd_size, err, errlen);
+	if (rc < 0)
+		goto out;
 	rc = boot_cmdline_check(img, (uint64_t)hdr->cmdline_size + 1,
 				&cmdline_len, err, errlen);
 	if (rc < 0)
@@ -345,27 +362,10 @@ int bzimage_load(const struct guest_mem *gm, const struct e820_map *e820,
 	if (rc < 0)
 		return rc;
 
-	if (img->initrd && img->initrd_size) {
-		uint64_t max = hdr->initrd_addr_max ? hdr->initrd_addr_max
-						    : BP_INITRD_ADDR_MAX_OLD;
-
-		initrd_size = img->initrd_size;
-		if (boot_place_initrd(gm, e820, initrd_size, max + 1, load,
-				      load + need, &initrd_gpa) < 0)
-			return boot_error(err, errlen,
-					  img->initrd_name ? img->initrd_name
-							   : kn,
-					  -ENOMEM,
-					  "initrd (%llu MiB) does not fit in "
-					  "guest RAM below %#llx outside the "
-					  "kernel at [%#llx, %#llx); guest has "
-					  "%llu MiB, give it more memory",
-					  mib_up(initrd_size),
-					  (unsigned long long)max + 1,
-					  (unsigned long long)load,
-					  (unsigned long long)(load + need),
-					  mib_up(gm_low_end(gm)));
-	}
+	rc = place_initrd(gm, e820, img, hdr, load, load + need, &initrd_gpa,
+			  &initrd_size, err, errlen);
+	if (rc < 0)
+		return rc;
 
 	/* cmdline_size excludes the NUL. */
 	rc = boot_cmdline_check(img, (uint64_t)hdr->cmdline_size + 1,
