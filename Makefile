@@ -23,7 +23,7 @@ WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 CFLAGS  := -std=gnu17 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -Isrc \
 	   -DVMON_VERSION='"$(VERSION)"' -DVMON_GITREV='"$(GITREV)"' -MMD -MP
 LDFLAGS := $(SANFLAGS)
-LDLIBS  := -lpthread -lz -llzma -llz4 -lzstd
+LDLIBS  := -lpthread -lz -llzma -llz4 -lzstd -lcjson -lm
 
 SRCS    := $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c))
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
@@ -34,7 +34,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: all vmon guest unit tools test test-quick demo bench clean deps linux
+.PHONY: all vmon guest unit tools test test-quick demo bench clean deps linux \
+	fuzz fuzz-long
 
 all: vmon guest unit tools
 
@@ -82,7 +83,35 @@ bench: deps
 	$(MAKE) all
 	bench/run.sh
 
+# libFuzzer targets (fuzz/fuzz_*.c), built with clang, ASan and UBSan into
+# build/fuzz/ from their own clang objects of src/.  `make fuzz-long` runs
+# each for FUZZ_TIME seconds (tests/integration/fuzz_short.sh runs ~20 s).
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 600
+FUZZ_DIR   := build/fuzz
+FUZZ_FLAGS := -std=gnu17 -g -O1 -fno-omit-frame-pointer \
+	      -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	      -Wall -Wextra -Wno-unused-parameter \
+	      -Wno-gnu-variable-sized-type-not-at-end -D_GNU_SOURCE -Isrc \
+	      -DVMON_VERSION='"$(VERSION)"' -DVMON_GITREV='"$(GITREV)"' -MMD -MP
+FUZZ_SRCS  := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_OBJS  := $(filter-out $(FUZZ_DIR)/obj/src/main.o,$(SRCS:%.c=$(FUZZ_DIR)/obj/%.o))
+
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/%: fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+
+fuzz-long: fuzz
+	FUZZ_TIME=$(FUZZ_TIME) tests/integration/fuzz_short.sh
+
 clean:
 	rm -rf build build-san
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

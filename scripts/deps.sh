@@ -5,6 +5,8 @@ set -eu
 pkgs=(
 	gcc make clang            # vmon, the test guest, fuzz targets
 	libcmocka-dev             # unit-test framework
+	libcjson-dev              # the API's JSON bodies
+	curl                      # API integration tests (curl --unix-socket)
 	zlib1g-dev liblzma-dev liblz4-dev libzstd-dev  # unpacking bzImage payloads on the host
 	libclang-rt-14-dev        # libFuzzer and sanitizer runtimes for clang
 	acpica-tools              # iasl: checks the ACPI tables we build

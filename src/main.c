@@ -2,12 +2,16 @@
 /*
  * vmon: a virtual machine monitor on Linux KVM.  Commands:
  *   vmon run ...      boot a guest (see run_usage)
+ *   vmon --api-sock PATH ...   Firecracker's command line and API; also
+ *                     when vmon runs under the name `firecracker`
+ *   vmon ctl SOCKET COMMAND, vmon ps
  *   vmon --version
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "api/commands.h"
 #include "core/exit_status.h"
 #include "core/log.h"
 #include "core/options.h"
@@ -18,6 +22,12 @@ static const char usage[] =
 	"\n"
 	"Commands:\n"
 	"  run        boot a guest kernel (vmon run --help)\n"
+	"  --api-sock PATH [options]\n"
+	"             serve the Firecracker API (vmon --api-sock P --help);\n"
+	"             vmon installed as `firecracker` behaves the same\n"
+	"  ctl SOCKET COMMAND\n"
+	"             talk to a running vmon (vmon ctl --help)\n"
+	"  ps         list this user's vmon processes and their API sockets\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help     this text\n"
@@ -64,6 +74,8 @@ out:
 
 int main(int argc, char **argv)
 {
+	if (fc_invocation(argc, argv))
+		return fc_main(argc, argv);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return VMON_EXIT_USAGE;
@@ -79,6 +91,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ps"))
+		return ps_main(argc - 1, argv + 1);
 	fprintf(stderr, "vmon: unknown command '%s'\n\n%s", argv[1], usage);
 	return VMON_EXIT_USAGE;
 }

@@ -26,6 +26,7 @@ const char run_usage[] =
 	"                       with exit status (v << 1) | 1\n"
 	"  --guest-decompress   bzImage: let the kernel decompress itself instead\n"
 	"                       of unpacking it on the host (slower; for checks)\n"
+	"  --rng                a virtio-rng entropy device (PCI), fed by getrandom\n"
 	"  --log-level LEVEL    error, warn (default), info or debug\n"
 	"  -h, --help           this text\n"
 	"\n"
@@ -121,6 +122,7 @@ static int parse_level(const char *s, enum log_level *level)
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEM,
 	OPT_SERIAL, OPT_DEBUG_EXIT, OPT_LOG_LEVEL, OPT_GUEST_DECOMPRESS,
+	OPT_RNG,
 };
 
 int run_options_parse(int argc, char **argv, struct run_options *o,
@@ -136,6 +138,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 		{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "guest-decompress", no_argument, NULL, OPT_GUEST_DECOMPRESS },
+		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -195,6 +198,9 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 			break;
 		case OPT_GUEST_DECOMPRESS:
 			o->vm.guest_decompress = true;
+			break;
+		case OPT_RNG:
+			o->vm.rng = true;
 			break;
 		case OPT_LOG_LEVEL:
 			if (parse_level(optarg, &o->log_level)) {

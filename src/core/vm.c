@@ -244,7 +244,8 @@ static int setup_vcpu(struct vm *vm, struct vcpu *vcpu)
 
 int vm_load(struct vm *vm, char *err, size_t errlen)
 {
-	struct acpi_config acfg = { .nr_cpus = vm->nr_vcpus };
+	struct acpi_config acfg = { .nr_cpus = vm->nr_vcpus,
+				    .pci = vm->pci != NULL };
 	struct boot_config bcfg;
 	int ret;
 

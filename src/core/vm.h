@@ -29,6 +29,9 @@ struct rtc;
 struct acpi_pm;
 struct debug_exit;
 struct post_port;
+struct irq_routing;
+struct pci_host;
+struct virtio_devices;
 struct kvm_cpuid2;
 
 /* Why the VM stopped; the first reason recorded wins. */
@@ -65,6 +68,11 @@ struct vm {
 	struct acpi_pm *pm;
 	struct debug_exit *debug_exit;
 	struct post_port *post;
+
+	/* Interrupt routing, PCI bus 0 and the virtio devices on it. */
+	struct irq_routing *routing;
+	struct pci_host *pci;
+	struct virtio_devices *virtio;
 
 	/* The VMM thread's loop: signals, console, devices, API calls. */
 	struct evloop loop;

@@ -472,14 +472,40 @@ static void test_bad_config(void **state)
 	cfg.nr_cpus = 1000000;
 	assert_int_equal(acpi_build(&e->gm, &cfg, &rsdp), -EINVAL);
 	cfg.nr_cpus = 1;
-	cfg.pci = true;		/* not implemented yet */
-	assert_int_equal(acpi_build(&e->gm, &cfg, &rsdp), -EINVAL);
-	cfg.pci = false;
 	assert_int_equal(acpi_build(&e->gm, NULL, &rsdp), -EINVAL);
 	assert_int_equal(acpi_build(&e->gm, &cfg, NULL), -EINVAL);
 	assert_int_equal(rsdp, 0x1234);
 	assert_int_equal(acpi_build(&e->gm, &cfg, &rsdp), 0);
 	assert_int_equal(rsdp, PLAT_ACPI_ADDR);
+}
+
+/* PCI bus 0: an MCFG for the ECAM window, the root and its _PRT. */
+static void test_pci(void **state)
+{
+	struct env *e = *state;
+	struct acpi_config cfg = { .nr_cpus = 2, .pci = true };
+	const uint8_t *m, *d;
+	uint8_t hid[4] = { 0x41, 0xd0, 0x0a, 0x08 };	/* EisaId PNP0A08 */
+	size_t len;
+
+	assert_int_equal(acpi_build(&e->gm, &cfg, &e->rsdp), 0);
+	m = find(e, "MCFG");
+	assert_int_equal(le32(m + 4), 60);
+	assert_int_equal(le64(m + 44), PLAT_PCI_ECAM_START);
+	assert_int_equal(le16(m + 52), 0);		/* segment */
+	assert_int_equal(m[54], 0);			/* buses 0-0 */
+	assert_int_equal(m[55], 0);
+	d = dsdt_of(e, &len);
+	assert_non_null(memfind(d, len, "PCI0", 4));
+	assert_non_null(memfind(d, len, "_PRT", 4));
+	assert_non_null(memfind(d, len, hid, 4));
+	/* Without PCI: neither. */
+	build(e, 2);
+	d = dsdt_of(e, &len);
+	assert_null(memfind(d, len, "PCI0", 4));
+	walk(e);
+	for (unsigned int i = 0; i < e->nr; i++)
+		assert_memory_not_equal(at(e, e->gpa[i], 4), "MCFG", 4);
 }
 
 static void test_ram_too_small(void **state)
@@ -528,6 +554,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_pci, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ram_too_small, setup,
 						teardown),
 		cmocka_unit_test(test_checksum),

@@ -255,6 +255,23 @@ _Static_assert(sizeof(struct madt_lapic_nmi) == 6, "MADT LAPIC NMI");
 #define MADT_TYPE_LAPIC_NMI	4
 #define MADT_ALL_PROCESSORS	0xff
 
+/* PCI Express memory-mapped configuration (PCI Firmware 3.0, 4.1.2). */
+struct acpi_mcfg {
+	struct acpi_header hdr;
+	uint8_t reserved[8];
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_mcfg) == 44, "MCFG");
+
+struct mcfg_allocation {
+	uint64_t base;			/* ECAM base of bus start_bus */
+	uint16_t segment;
+	uint8_t start_bus;
+	uint8_t end_bus;
+	uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mcfg_allocation) == 16, "MCFG allocation");
+#define MCFG_REVISION		1
+
 /* MPS INTI flags (Table 5.26): polarity bits 0-1, trigger mode bits 2-3. */
 #define MPS_INTI_CONFORMS	0x0
 #define MPS_INTI_ACTIVE_HIGH	0x1
@@ -262,6 +279,8 @@ _Static_assert(sizeof(struct madt_lapic_nmi) == 6, "MADT LAPIC NMI");
 
 /* _STA: present, enabled, shown in UI, functioning (sec. 6.3.7). */
 #define ACPI_STA_ALL		0x0f
+
+#define PCI_DEVICES_PER_BUS	32
 
 /* The longest XSDT we build; room for MCFG and friends later. */
 #define ACPI_MAX_TABLES		8
@@ -418,6 +437,91 @@ static void dsdt_cpus(struct aml *a, unsigned int nr_cpus)
 	}
 }
 
+/*
+ * The PCIe root complex (sec. 6.1, 6.2.13; PCI Firmware 3.0, 4.1.5):
+ * PNP0A08 compatible with PNP0A03, segment 0, bus 0, its windows in _CRS
+ * and a _PRT sending INTA-D of slot s to GSI PLAT_PCI_GSI_BASE + (s + pin)
+ * % PLAT_PCI_GSI_COUNT.  A _PRT entry naming a GSI directly (source 0)
+ * means level-triggered, active-low, shareable (sec. 6.2.13); KVM's IOAPIC
+ * ignores the polarity, so this matches the line vmon drives.
+ */
+static void dsdt_pci(struct aml *a)
+{
+	const struct aml_space bus = {
+		.type = AML_SPACE_BUS,
+		.flags = AML_SPACE_MIN_FIXED | AML_SPACE_MAX_FIXED,
+		.min = 0, .max = 0, .len = 1,
+	};
+	/* I/O ports around the configuration ports, for the guest to use. */
+	const struct aml_space io_lo = {
+		.type = AML_SPACE_IO,
+		.flags = AML_SPACE_MIN_FIXED | AML_SPACE_MAX_FIXED,
+		.type_flags = AML_IO_ENTIRE_RANGE,
+		.min = 0, .max = PLAT_PORT_PCI_CONFIG - 1,
+		.len = PLAT_PORT_PCI_CONFIG,
+	};
+	const struct aml_space io_hi = {
+		.type = AML_SPACE_IO,
+		.flags = AML_SPACE_MIN_FIXED | AML_SPACE_MAX_FIXED,
+		.type_flags = AML_IO_ENTIRE_RANGE,
+		.min = PLAT_PORT_PCI_CONFIG + 8, .max = 0xffff,
+		.len = 0x10000 - (PLAT_PORT_PCI_CONFIG + 8),
+	};
+	const struct aml_space mem = {
+		.type = AML_SPACE_MEM,
+		.flags = AML_SPACE_MIN_FIXED | AML_SPACE_MAX_FIXED,
+		.type_flags = AML_MEM_RW,	/* non-cacheable */
+		.min = PLAT_PCI_MMIO_START,
+		.max = PLAT_PCI_MMIO_START + PLAT_PCI_MMIO_SIZE - 1,
+		.len = PLAT_PCI_MMIO_SIZE,
+	};
+	struct aml rt;
+	size_t dev, prt, entry;
+
+	dev = aml_device_begin(a, "PCI0");
+	aml_name_eisaid(a, "_HID", "PNP0A08");
+	aml_name_eisaid(a, "_CID", "PNP0A03");
+	aml_name_int(a, "_SEG", 0);
+	aml_name_int(a, "_BBN", 0);
+	aml_name_int(a, "_UID", 0);
+
+	aml_init(&rt, 256);
+	aml_res_word_space(&rt, &bus);
+	aml_res_io(&rt, PLAT_PORT_PCI_CONFIG, 8);
+	aml_res_word_space(&rt, &io_lo);
+	aml_res_word_space(&rt, &io_hi);
+	aml_res_dword_space(&rt, &mem);
+	aml_name_restemplate(a, "_CRS", &rt);
+	aml_free(&rt);
+
+	aml_name(a, "_PRT");
+	prt = aml_package_begin(a, (PCI_DEVICES_PER_BUS - 1) * 4);
+	for (unsigned int slot = 1; slot < PCI_DEVICES_PER_BUS; slot++) {
+		for (unsigned int pin = 0; pin < 4; pin++) {
+			entry = aml_package_begin(a, 4);
+			aml_integer(a, (uint64_t)slot << 16 | 0xffff);
+			aml_integer(a, pin);
+			aml_integer(a, 0);	/* source: a GSI */
+			aml_integer(a, PLAT_PCI_GSI_BASE +
+				       (slot + pin) % PLAT_PCI_GSI_COUNT);
+			aml_end(a, entry);
+		}
+	}
+	aml_end(a, prt);
+	aml_end(a, dev);
+
+	/* The ECAM window is a motherboard resource too: Linux checks. */
+	dev = aml_device_begin(a, "PCIR");
+	aml_name_eisaid(a, "_HID", "PNP0C02");
+	aml_name_int(a, "_UID", 1);
+	aml_init(&rt, 64);
+	aml_res_mem32_fixed(&rt, true, (uint32_t)PLAT_PCI_ECAM_START,
+			    (uint32_t)PLAT_PCI_ECAM_SIZE);
+	aml_name_restemplate(a, "_CRS", &rt);
+	aml_free(&rt);
+	aml_end(a, dev);
+}
+
 /* The DSDT's definition block: \_S5 and the \_SB devices (sec. 5.2.11.1). */
 static void dsdt_aml(struct aml *a, const struct acpi_config *cfg)
 {
@@ -439,7 +543,8 @@ static void dsdt_aml(struct aml *a, const struct acpi_config *cfg)
 	for (size_t i = 0; i < ARRAY_SIZE(legacy_devs); i++)
 		dsdt_legacy_dev(a, &legacy_devs[i]);
 	dsdt_cpus(a, cfg->nr_cpus);
-	/* A PCIe root (PNP0A08 + _CRS windows) goes here once cfg->pci. */
+	if (cfg->pci)
+		dsdt_pci(a);
 	aml_end(a, sb);
 }
 
@@ -605,6 +710,28 @@ static int build_madt(struct acpi_ctx *c, const struct acpi_config *cfg)
 	return 0;
 }
 
+/* MCFG: one ECAM window, segment 0, bus 0 only. */
+static int build_mcfg(struct acpi_ctx *c)
+{
+	size_t len = sizeof(struct acpi_mcfg) + sizeof(struct mcfg_allocation);
+	struct acpi_mcfg *m;
+	struct mcfg_allocation *alloc;
+	uint64_t gpa;
+
+	m = ctx_alloc(c, len, 16, &gpa);
+	if (!m)
+		return -ENOSPC;
+	header_init(&m->hdr, "MCFG", len, MCFG_REVISION);
+	alloc = (struct mcfg_allocation *)(m + 1);
+	alloc->base = PLAT_PCI_ECAM_START;
+	alloc->segment = 0;
+	alloc->start_bus = 0;
+	alloc->end_bus = (uint8_t)(PLAT_PCI_ECAM_SIZE / (1u << 20) - 1);
+	table_finish(&m->hdr);
+	add_table(c, gpa);
+	return 0;
+}
+
 /* XSDT (sec. 5.2.8): 64-bit pointers, unaligned after the 36-byte header. */
 static int build_xsdt(struct acpi_ctx *c, uint64_t *gpa)
 {
@@ -642,8 +769,6 @@ static int check_config(const struct acpi_config *cfg)
 {
 	if (!cfg || cfg->nr_cpus == 0 || cfg->nr_cpus > PLAT_MAX_VCPUS)
 		return -EINVAL;
-	if (cfg->pci)
-		return -EINVAL;		/* not implemented yet */
 	return 0;
 }
 
@@ -677,6 +802,8 @@ int acpi_build(const struct guest_mem *gm, const struct acpi_config *cfg,
 		return ret;
 	ret = build_madt(&c, cfg);
 	if (ret < 0)
+		return ret;
+	if (cfg->pci && (ret = build_mcfg(&c)) < 0)
 		return ret;
 	ret = build_xsdt(&c, &xsdt);
 	if (ret < 0)

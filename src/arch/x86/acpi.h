@@ -25,7 +25,10 @@ struct acpi_config {
 	 * is no power button.
 	 */
 	bool power_button;
-	/* Reserved for the PCIe root (PNP0A08, MCFG): must be false for now. */
+	/*
+	 * PCI bus 0: the PCIe root PNP0A08 (windows, _PRT) in the DSDT and
+	 * an MCFG table for the ECAM window (platform.h).
+	 */
 	bool pci;
 };
 

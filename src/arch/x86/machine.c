@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 
 #include "arch/x86/platform.h"
+#include "core/irq_routing.h"
 #include "core/log.h"
 #include "core/vm.h"
 #include "hw/acpi_pm.h"
@@ -15,6 +16,8 @@
 #include "hw/i8042.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
+#include "pci/pci.h"
+#include "virtio/devices.h"
 
 /* Intel VMX needs these two pages reserved out of the guest's view. */
 #define KVM_TSS_ADDR		0xfffbd000ULL
@@ -25,48 +28,30 @@
  * the in-kernel PIT fires) to I/O APIC pin 0, but PC firmware, QEMU and
  * our MADT say ISA IRQ 0 arrives on pin 2 (interrupt source override).
  * So: GSI 0 -> PIC 0 and IOAPIC pin 2; GSI n -> PIC n and pin n otherwise;
- * the PIC's cascade (IRQ 2) is not a source.
+ * the PIC's cascade (IRQ 2) is not a source.  GSIs 16-23 (PCI INTx) go to
+ * their IOAPIC pins.  vm->routing owns the table: MSI routes join later.
  */
 static int set_isa_routing(struct vm *vm)
 {
-	struct {
-		struct kvm_irq_routing hdr;
-		struct kvm_irq_routing_entry e[PLAT_IOAPIC_PINS + 16];
-	} r;
-	unsigned int n = 0;
+	int ret = 0;
 
-	memset(&r, 0, sizeof(r));
-	for (unsigned int gsi = 0; gsi < 16; gsi++) {
+	for (unsigned int gsi = 0; gsi < 16 && !ret; gsi++) {
 		if (gsi == 2)
 			continue;
-		r.e[n++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi,
-			.type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = {
-				.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
-						   : KVM_IRQCHIP_PIC_SLAVE,
-				.pin = gsi % 8,
-			},
-		};
+		ret = irq_routing_add_irqchip(vm->routing, gsi,
+					      gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+						      : KVM_IRQCHIP_PIC_SLAVE,
+					      gsi % 8);
 	}
-	for (unsigned int gsi = 0; gsi < PLAT_IOAPIC_PINS; gsi++) {
+	for (unsigned int gsi = 0; gsi < PLAT_IOAPIC_PINS && !ret; gsi++) {
 		if (gsi == PLAT_GSI_PIT)
 			continue;
-		r.e[n++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi,
-			.type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = {
-				.irqchip = KVM_IRQCHIP_IOAPIC,
-				.pin = gsi == PLAT_IRQ_PIT ? PLAT_GSI_PIT : gsi,
-			},
-		};
+		ret = irq_routing_add_irqchip(vm->routing, gsi,
+					      KVM_IRQCHIP_IOAPIC,
+					      gsi == PLAT_IRQ_PIT ? PLAT_GSI_PIT
+								  : gsi);
 	}
-	r.hdr.nr = n;
-	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &r) < 0) {
-		log_error("KVM_SET_GSI_ROUTING failed: %s", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return ret ? ret : irq_routing_commit(vm->routing);
 }
 
 static int create_irqchip(struct vm *vm)
@@ -94,6 +79,15 @@ int machine_create(struct vm *vm, int serial_out_fd)
 {
 	int ret;
 
+	vm->routing = calloc(1, sizeof(*vm->routing));
+	if (!vm->routing)
+		return -ENOMEM;
+	ret = irq_routing_init(vm->routing, vm->vm_fd, PLAT_MSI_GSI_BASE);
+	if (ret) {
+		free(vm->routing);
+		vm->routing = NULL;
+		return ret;
+	}
 	ret = create_irqchip(vm);
 	if (ret)
 		return ret;
@@ -149,11 +143,32 @@ int machine_create(struct vm *vm, int serial_out_fd)
 			return ret;
 		}
 	}
-	return 0;
+
+	/* PCI bus 0 (config ports 0xcf8-0xcff, ECAM) and its devices. */
+	vm->pci = calloc(1, sizeof(*vm->pci));
+	vm->virtio = calloc(1, sizeof(*vm->virtio));
+	if (!vm->pci || !vm->virtio)
+		return -ENOMEM;
+	ret = pci_host_init(vm->pci, vm->vm_fd, &vm->pio, &vm->mmio,
+			    vm->routing);
+	if (ret) {
+		free(vm->pci);
+		vm->pci = NULL;
+		return ret;
+	}
+	return virtio_devices_create(vm);
 }
 
 void machine_destroy(struct vm *vm)
 {
+	virtio_devices_destroy(vm);
+	free(vm->virtio);
+	vm->virtio = NULL;
+	if (vm->pci) {
+		pci_host_destroy(vm->pci);
+		free(vm->pci);
+		vm->pci = NULL;
+	}
 	if (vm->serial) {
 		serial_destroy(vm->serial);
 		free(vm->serial);
@@ -178,4 +193,9 @@ void machine_destroy(struct vm *vm)
 	vm->pm = NULL;
 	vm->debug_exit = NULL;
 	vm->post = NULL;
+	if (vm->routing) {
+		irq_routing_destroy(vm->routing);
+		free(vm->routing);
+		vm->routing = NULL;
+	}
 }

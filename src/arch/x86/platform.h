@@ -72,6 +72,15 @@
 #define PLAT_IRQ_SCI		9		/* ACPI SCI, level, active high */
 #define PLAT_IOAPIC_ID		0		/* as QEMU and KVM default */
 #define PLAT_IOAPIC_PINS	24
+/*
+ * PCI INTx: level-triggered IOAPIC pins 16-23, above the ISA range.  The
+ * DSDT's _PRT sends INTA-INTD of slot s to GSI 16 + (s + pin) % 8; each
+ * device's Interrupt Line register holds its GSI too.  MSI routes get the
+ * GSI numbers above the IOAPIC's pins.
+ */
+#define PLAT_PCI_GSI_BASE	16
+#define PLAT_PCI_GSI_COUNT	8
+#define PLAT_MSI_GSI_BASE	PLAT_IOAPIC_PINS
 
 #define PLAT_MAX_VCPUS		254		/* xAPIC IDs 0..253 */
 

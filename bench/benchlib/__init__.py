@@ -1,0 +1,2 @@
+"""vmon benchmark library: running programs, parsing their output,
+statistics and the report (table, JSON, chart).  Standard library only."""

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `vmon ctl SOCKET COMMAND`: the API for people, with readable answers;
+ * `vmon ps`: this user's vmon processes (any name, `firecracker` too) and
+ * their API sockets, found through /proc/PID/cmdline.
+ */
+#include "api/commands.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "api/client.h"
+#include "core/exit_status.h"
+#include "core/options.h"
+
+#define CTL_TIMEOUT_MS	30000	/* InstanceStart loads the kernel */
+#define PS_TIMEOUT_MS	500
+
+static const char ctl_usage[] =
+	"Usage: vmon ctl SOCKET COMMAND [ARG]\n"
+	"\n"
+	"Talk to a running vmon (or Firecracker) through its API socket.\n"
+	"\n"
+	"Commands:\n"
+	"  status            the instance's id, state and version\n"
+	"  start             start the configured VM (InstanceStart)\n"
+	"  pause, resume     stop or continue the vCPUs\n"
+	"  ctrl-alt-del      send Ctrl+Alt+Del to the guest's keyboard\n"
+	"  config            the whole configuration, as JSON\n"
+	"  balloon SIZE_MIB  set the balloon's target size\n"
+	"  metrics-flush     write a metrics line now\n"
+	"\n"
+	"Exit status: 0 done, 1 refused (the reason is printed), 2 bad usage\n"
+	"or no answer.\n";
+
+struct ctl_cmd {
+	const char *name;
+	const char *method, *path, *body;	/* body: "%s" takes ARG */
+	bool takes_arg;
+	const char *done;			/* printed on 204 */
+};
+
+static const struct ctl_cmd cmds[] = {
+	{ "status", "GET", "/", NULL, false, NULL },
+	{ "start", "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}",
+	  false, "started" },
+	{ "pause", "PATCH", "/vm", "{\"state\":\"Paused\"}", false, "paused" },
+	{ "resume", "PATCH", "/vm", "{\"state\":\"Resumed\"}", false,
+	  "resumed" },
+	{ "ctrl-alt-del", "PUT", "/actions",
+	  "{\"action_type\":\"SendCtrlAltDel\"}", false,
+	  "Ctrl+Alt+Del sent" },
+	{ "config", "GET", "/vm/config", NULL, false, NULL },
+	{ "balloon", "PATCH", "/balloon", "{\"amount_mib\":%s}", true,
+	  "balloon target set" },
+	{ "metrics-flush", "PUT", "/actions",
+	  "{\"action_type\":\"FlushMetrics\"}", false, "metrics flushed" },
+};
+
+static void print_status(const char *body)
+{
+	cJSON *j = cJSON_Parse(body);
+	const char *keys[] = { "id", "state", "app_name", "vmm_version" };
+	const char *labels[] = { "id", "state", "vmm", "version" };
+
+	for (size_t i = 0; i < 4; i++) {
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(j, keys[i]);
+
+		printf("%-8s %s\n", labels[i], cJSON_IsString(it) ?
+		       it->valuestring : "?");
+	}
+	cJSON_Delete(j);
+}
+
+static void print_json(const char *body)
+{
+	cJSON *j = cJSON_Parse(body);
+	char *s = j ? cJSON_Print(j) : NULL;
+
+	puts(s ? s : body);
+	free(s);
+	cJSON_Delete(j);
+}
+
+static void print_fault(int status, const char *body)
+{
+	cJSON *j = cJSON_Parse(body);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "fault_message");
+
+	fprintf(stderr, "vmon ctl: %s (HTTP %d)\n",
+		cJSON_IsString(m) ? m->valuestring : body, status);
+	cJSON_Delete(j);
+}
+
+int ctl_main(int argc, char **argv)
+{
+	const struct ctl_cmd *c = NULL;
+	struct api_reply r;
+	char body[128], err[512];
+	unsigned long n;
+	int status;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(ctl_usage, stdout);
+		return VMON_EXIT_OK;
+	}
+	for (size_t i = 0; argc >= 3 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[2], cmds[i].name))
+			c = &cmds[i];
+	if (!c || argc != (c->takes_arg ? 4 : 3)) {
+		fprintf(stderr, "%s%s", argc >= 3 && !c ? "vmon ctl: unknown "
+			"command\n\n" : "", ctl_usage);
+		return VMON_EXIT_USAGE;
+	}
+	if (c->takes_arg) {
+		if (parse_uint(argv[3], 0, 0xffffffffUL, &n)) {
+			fprintf(stderr, "vmon ctl: %s %s: expected a size in "
+				"MiB\n", c->name, argv[3]);
+			return VMON_EXIT_USAGE;
+		}
+		snprintf(body, sizeof(body), "{\"amount_mib\":%lu}", n);
+	} else if (c->body) {
+		snprintf(body, sizeof(body), "%s", c->body);
+	}
+	if (api_client_request(argv[1], c->method, c->path,
+			       c->body ? body : NULL, CTL_TIMEOUT_MS, &r, err,
+			       sizeof(err))) {
+		fprintf(stderr, "vmon ctl: %s\n", err);
+		return VMON_EXIT_USAGE;
+	}
+	status = 1;
+	if (r.status == 204) {
+		puts(c->done ? c->done : "done");
+		status = 0;
+	} else if (r.status == 200) {
+		if (!strcmp(c->name, "status"))
+			print_status(r.body);
+		else
+			print_json(r.body);
+		status = 0;
+	} else {
+		print_fault(r.status, r.body);
+	}
+	api_reply_free(&r);
+	return status;
+}
+
+/* argv of a process, NUL-separated, into a vector of at most max. */
+static int read_cmdline(const char *pid, char *buf, size_t len, char **av,
+			int max)
+{
+	char path[300];
+	ssize_t n;
+	int fd, ac = 0;
+
+	snprintf(path, sizeof(path), "/proc/%.200s/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (char *p = buf; p < buf + n && ac < max; p += strlen(p) + 1)
+		av[ac++] = p;
+	return ac;
+}
+
+/* The value of --name, as "--name V" or "--name=V", or NULL. */
+static const char *opt_value(int ac, char **av, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 1; i < ac; i++) {
+		if (!strcmp(av[i], name) && i + 1 < ac)
+			return av[i + 1];
+		if (!strncmp(av[i], name, n) && av[i][n] == '=')
+			return av[i] + n + 1;
+	}
+	return NULL;
+}
+
+static void ps_one(const char *pid, int ac, char **av)
+{
+	char prog[256], err[256], state[32] = "?";
+	const char *sock, *id;
+	struct api_reply r;
+	bool fc;
+
+	snprintf(prog, sizeof(prog), "%s", av[0]);
+	fc = !strcmp(basename(prog), "firecracker");
+	if (!fc && strcmp(basename(prog), "vmon"))
+		return;
+	if (!fc && ac > 1 && !strcmp(av[1], "run")) {
+		printf("%-8s %-20s %-12s %s\n", pid, "-", "(vmon run)", "-");
+		return;
+	}
+	if (!fc && !fc_invocation(ac, av))
+		return;		/* vmon ctl, vmon ps... */
+	sock = opt_value(ac, av, "--api-sock");
+	if (!sock)
+		sock = "/run/firecracker.socket";
+	for (int i = 1; i < ac; i++)
+		if (!strcmp(av[i], "--no-api"))
+			sock = "-";
+	id = opt_value(ac, av, "--id");
+	if (strcmp(sock, "-") &&
+	    !api_client_request(sock, "GET", "/", NULL, PS_TIMEOUT_MS, &r, err,
+				sizeof(err))) {
+		cJSON *j = cJSON_Parse(r.body);
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "state");
+
+		if (cJSON_IsString(s))
+			snprintf(state, sizeof(state), "%s", s->valuestring);
+		cJSON_Delete(j);
+		api_reply_free(&r);
+	}
+	printf("%-8s %-20s %-12s %s\n", pid, id ? id : "anonymous-instance",
+	       state, sock);
+}
+
+int ps_main(int argc, char **argv)
+{
+	char self[32], *av[256], *buf;
+	struct dirent *d;
+	DIR *dir;
+
+	if (argc > 1) {
+		fputs("Usage: vmon ps\n\nList this user's vmon processes "
+		      "with their instance ids, states and API sockets.\n",
+		      strcmp(argv[1], "-h") && strcmp(argv[1], "--help") ?
+		      stderr : stdout);
+		return strcmp(argv[1], "-h") && strcmp(argv[1], "--help") ?
+		       VMON_EXIT_USAGE : VMON_EXIT_OK;
+	}
+	dir = opendir("/proc");
+	buf = malloc(65536);
+	if (!dir || !buf) {
+		perror("vmon ps: /proc");
+		if (dir)
+			closedir(dir);
+		free(buf);
+		return VMON_EXIT_INTERNAL;
+	}
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	printf("%-8s %-20s %-12s %s\n", "PID", "ID", "STATE", "API SOCKET");
+	while ((d = readdir(dir))) {
+		char path[300];
+		struct stat st;
+		int ac;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9' ||
+		    !strcmp(d->d_name, self))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.200s", d->d_name);
+		if (stat(path, &st) || st.st_uid != getuid())
+			continue;
+		ac = read_cmdline(d->d_name, buf, 65536, av, 256);
+		if (ac > 0)
+			ps_one(d->d_name, ac, av);
+	}
+	closedir(dir);
+	free(buf);
+	return VMON_EXIT_OK;
+}

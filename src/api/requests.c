@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: MIT
+#include "api/requests.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define JSON_MAX_EXACT	(1ULL << 53)	/* doubles hold integers exactly */
+#define NO_RATE_LIMITS	"I/O rate limiting is not supported by vmon"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+/* Schema tables: F("name", J_TYPE, REQ, RANGE(lo, hi), NOT("why")). */
+#define F(n, t, ...)	{ .name = (n), .type = (t), __VA_ARGS__ }
+#define REQ		.required = true
+#define RANGE(lo, hi)	.min = (lo), .max = (hi)
+#define NOT(why)	.unsupported = (why)
+
+__attribute__((format(printf, 3, 4)))
+static int bad(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static const char *type_name(enum jtype t)
+{
+	static const char *const names[] = {
+		[J_STRING] = "a string", [J_BOOL] = "a boolean",
+		[J_UINT] = "an integer", [J_OBJECT] = "an object",
+		[J_ARRAY] = "an array", [J_ANY] = "a value",
+	};
+	return names[t];
+}
+
+static int check_value(const cJSON *it, const char *schema,
+		       const struct jfield *f, char *err, size_t len)
+{
+	uint64_t max = f->max ? f->max : JSON_MAX_EXACT;
+	bool ok;
+	double d;
+
+	switch (f->type) {
+	case J_STRING: ok = cJSON_IsString(it); break;
+	case J_BOOL: ok = cJSON_IsBool(it); break;
+	case J_OBJECT: ok = cJSON_IsObject(it); break;
+	case J_ARRAY: ok = cJSON_IsArray(it); break;
+	case J_UINT: ok = cJSON_IsNumber(it); break;
+	default: ok = true; break;
+	}
+	if (!ok)
+		return bad(err, len, "%s: field '%s' must be %s", schema,
+			   f->name, type_name(f->type));
+	if (f->type != J_UINT)
+		return 0;
+	d = it->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < (double)f->min ||
+	    d > (double)max)
+		return bad(err, len, "%s: field '%s' must be an integer from "
+			   "%llu to %llu, not %.17g", schema, f->name,
+			   (unsigned long long)f->min, (unsigned long long)max,
+			   d);
+	return 0;
+}
+
+int json_check(const cJSON *obj, const char *schema,
+	       const struct jfield *fields, size_t n, char *err, size_t len)
+{
+	const cJSON *it, *o;
+	int ret;
+
+	if (!cJSON_IsObject(obj))
+		return bad(err, len, "%s: expected a JSON object", schema);
+	for (it = obj->child; it; it = it->next) {
+		const struct jfield *f = NULL;
+
+		for (size_t i = 0; i < n && !f; i++)
+			if (!strcmp(fields[i].name, it->string))
+				f = &fields[i];
+		if (!f)
+			return bad(err, len, "%s: unknown field '%.64s'", schema,
+				   it->string);
+		for (o = obj->child; o != it; o = o->next)
+			if (!strcmp(o->string, it->string))
+				return bad(err, len, "%s: field '%s' given "
+					   "twice", schema, f->name);
+		if (cJSON_IsNull(it))
+			continue;
+		if (f->unsupported)
+			return bad(err, len, "%s: field '%s': %s", schema,
+				   f->name, f->unsupported);
+		if ((ret = check_value(it, schema, f, err, len)))
+			return ret;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (fields[i].required && !json_get(obj, fields[i].name))
+			return bad(err, len, "%s: missing field '%s'", schema,
+				   fields[i].name);
+	return 0;
+}
+
+const cJSON *json_get(const cJSON *obj, const char *name)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	return cJSON_IsNull(it) ? NULL : it;
+}
+
+const char *json_str(const cJSON *obj, const char *name)
+{
+	const cJSON *it = json_get(obj, name);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+bool json_bool(const cJSON *obj, const char *name, bool dflt)
+{
+	const cJSON *it = json_get(obj, name);
+
+	return cJSON_IsBool(it) ? cJSON_IsTrue(it) : dflt;
+}
+
+uint64_t json_uint(const cJSON *obj, const char *name, uint64_t dflt)
+{
+	const cJSON *it = json_get(obj, name);
+
+	return cJSON_IsNumber(it) ? (uint64_t)it->valuedouble : dflt;
+}
+
+cJSON *json_parse_body(const char *body, size_t len, char *err, size_t elen)
+{
+	const char *end = NULL;
+	cJSON *j;
+
+	if (!len) {
+		bad(err, elen, "the request needs a JSON body");
+		return NULL;
+	}
+	j = cJSON_ParseWithLengthOpts(body, len, &end, false);
+	if (!j) {
+		bad(err, elen, "malformed JSON at byte %zu",
+		    end && end >= body ? (size_t)(end - body) : (size_t)0);
+		return NULL;
+	}
+	while (end && end < body + len &&
+	       (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+		end++;
+	if (end && end < body + len) {
+		cJSON_Delete(j);
+		bad(err, elen, "trailing data after the JSON value at byte %zu",
+		    (size_t)(end - body));
+		return NULL;
+	}
+	return j;
+}
+
+bool api_valid_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > API_ID_MAX)
+		return false;
+	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "0123456789_") == n;
+}
+
+/* A path a client gives: non-empty, no longer than PATH_MAX. */
+static int check_path(const char *schema, const char *field, const char *p,
+		      char *err, size_t len)
+{
+	if (p && (!p[0] || strlen(p) >= 4096))
+		return bad(err, len, "%s: field '%s' must be a path of 1 to "
+			   "4095 bytes", schema, field);
+	return 0;
+}
+
+/* The body's id must be valid and match the URL's. */
+static int check_id(const char *schema, const char *field, const char *id,
+		    const char *path_id, char *err, size_t len)
+{
+	if (!api_valid_id(id))
+		return bad(err, len, "%s: %s '%.80s' must be 1 to %d letters, "
+			   "digits or '_'", schema, field, id, API_ID_MAX);
+	if (path_id && strcmp(id, path_id))
+		return bad(err, len, "%s: %s '%s' does not match the path's "
+			   "'%.80s'", schema, field, id, path_id);
+	return 0;
+}
+
+/* A string member that must be one of names[] (compared case-insensitively
+ * when icase); returns its index or -1 when absent. */
+static int json_enum(const cJSON *j, const char *schema, const char *field,
+		     const char *const *names, size_t n, bool icase, int *out,
+		     char *err, size_t len)
+{
+	const char *s = json_str(j, field);
+
+	*out = -1;
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (icase ? !strcasecmp(s, names[i]) : !strcmp(s, names[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	return bad(err, len, "%s: field '%s': unknown value '%.64s'", schema,
+		   field, s);
+}
+
+int api_parse_boot_source(const cJSON *j, struct vmm_boot_source *r,
+			  char *err, size_t len)
+{
+	static const struct jfield f[] = {
+		F("kernel_image_path", J_STRING, REQ),
+		F("initrd_path", J_STRING),
+		F("boot_args", J_STRING),
+	};
+	int ret;
+
+	if ((ret = json_check(j, "BootSource", f, COUNT(f), err, len)))
+		return ret;
+	r->kernel = json_str(j, "kernel_image_path");
+	r->initrd = json_str(j, "initrd_path");
+	r->boot_args = json_str(j, "boot_args");
+	if ((ret = check_path("BootSource", "kernel_image_path", r->kernel, err,
+			      len)) ||
+	    (ret = check_path("BootSource", "initrd_path", r->initrd, err, len)))
+		return ret;
+	if (r->boot_args && strlen(r->boot_args) >= 65536)
+		return bad(err, len, "BootSource: boot_args is longer than the "
+			   "64 KiB the guest can take");
+	return 0;
+}
+
+int api_parse_machine(const cJSON *j, bool put, struct vmm_machine *r,
+		      char *err, size_t len)
+{
+	static const char *const templates[] = { "None", "C3", "T2", "T2S",
+						 "T2CL", "T2A", "V1N1" };
+	static const char *const huge[] = { "None", "Transparent", "2M" };
+	const struct jfield f[] = {
+		F("vcpu_count", J_UINT, .required = put, RANGE(1, VMM_MAX_VCPUS)),
+		F("mem_size_mib", J_UINT, .required = put,
+		  RANGE(VMM_MIN_MEM_MIB, VMM_MAX_MEM_MIB)),
+		F("smt", J_BOOL),
+		F("track_dirty_pages", J_BOOL),
+		F("cpu_template", J_STRING),
+		F("huge_pages", J_STRING),
+	};
+	const char *s = "MachineConfiguration";
+	int ret, t, h;
+
+	if ((ret = json_check(j, s, f, COUNT(f), err, len)) ||
+	    (ret = json_enum(j, s, "cpu_template", templates, COUNT(templates),
+			     false, &t, err, len)) ||
+	    (ret = json_enum(j, s, "huge_pages", huge, COUNT(huge), false, &h,
+			     err, len)))
+		return ret;
+	if (json_bool(j, "smt", false))
+		return bad(err, len, "%s: smt: vmon does not support SMT "
+			   "topologies (one thread per core)", s);
+	if (json_bool(j, "track_dirty_pages", false))
+		return bad(err, len, "%s: track_dirty_pages: vmon does not "
+			   "support dirty page tracking (no snapshots)", s);
+	if (t > 0)
+		return bad(err, len, "%s: cpu_template %s: vmon does not "
+			   "support CPU templates", s, templates[t]);
+	if (h > 0)
+		return bad(err, len, "%s: huge_pages %s: vmon does not support "
+			   "huge pages for guest memory", s, huge[h]);
+	r->has_vcpus = json_get(j, "vcpu_count") != NULL;
+	r->has_mem = json_get(j, "mem_size_mib") != NULL;
+	r->vcpus = (unsigned int)json_uint(j, "vcpu_count", 1);
+	r->mem_mib = json_uint(j, "mem_size_mib", VMM_DEFAULT_MEM_MIB);
+	return 0;
+}
+
+int api_parse_drive(const cJSON *j, const char *path_id,
+		    struct vmm_drive_req *r, char *err, size_t len)
+{
+	static const char *const caches[] = { "Unsafe", "Writeback" };
+	static const char *const engines[] = { "Sync", "Async" };
+	static const struct jfield f[] = {
+		F("drive_id", J_STRING, REQ),
+		F("partuuid", J_STRING),
+		F("is_root_device", J_BOOL, REQ),
+		F("cache_type", J_STRING),
+		F("is_read_only", J_BOOL),
+		F("path_on_host", J_STRING),
+		F("rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+		F("io_engine", J_STRING),
+		F("socket", J_STRING, NOT(
+		  "vhost-user block devices are not supported by vmon")),
+	};
+	int ret, c, e;
+
+	if ((ret = json_check(j, "Drive", f, COUNT(f), err, len)) ||
+	    (ret = json_enum(j, "Drive", "cache_type", caches, 2, false, &c,
+			     err, len)) ||
+	    (ret = json_enum(j, "Drive", "io_engine", engines, 2, false, &e,
+			     err, len)))
+		return ret;
+	r->id = json_str(j, "drive_id");
+	r->path = json_str(j, "path_on_host");
+	r->partuuid = json_str(j, "partuuid");
+	r->root = json_bool(j, "is_root_device", false);
+	r->read_only = json_bool(j, "is_read_only", false);
+	r->cache = c == 1 ? DISK_CACHE_WRITEBACK : DISK_CACHE_UNSAFE;
+	if ((ret = check_id("Drive", "drive_id", r->id, path_id, err, len)))
+		return ret;
+	if (e == 1)
+		return bad(err, len, "Drive: io_engine Async: vmon does not "
+			   "support asynchronous (io_uring) block I/O");
+	if (!r->path)
+		return bad(err, len, "Drive: missing field 'path_on_host'");
+	if ((ret = check_path("Drive", "path_on_host", r->path, err, len)))
+		return ret;
+	if (r->partuuid && (!r->partuuid[0] || strlen(r->partuuid) > 64 ||
+			    strpbrk(r->partuuid, " \t\"")))
+		return bad(err, len, "Drive: partuuid must be 1 to 64 "
+			   "characters without spaces");
+	return 0;
+}
+
+int api_parse_drive_patch(const cJSON *j, const char *path_id,
+			  const char **path, char *err, size_t len)
+{
+	static const struct jfield f[] = {
+		F("drive_id", J_STRING, REQ),
+		F("path_on_host", J_STRING),
+		F("rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+	};
+	int ret;
+
+	if ((ret = json_check(j, "PartialDrive", f, COUNT(f), err, len)) ||
+	    (ret = check_id("PartialDrive", "drive_id", json_str(j, "drive_id"),
+			    path_id, err, len)))
+		return ret;
+	*path = json_str(j, "path_on_host");
+	return check_path("PartialDrive", "path_on_host", *path, err, len);
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	int n = 0;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &n) != 6 || n != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		/* sscanf's %x takes signs and spaces: insist on hex digits. */
+		if (!strchr("0123456789abcdefABCDEF", s[i * 3]) ||
+		    !strchr("0123456789abcdefABCDEF", s[i * 3 + 1]) ||
+		    (i < 5 && s[i * 3 + 2] != ':'))
+			return -EINVAL;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
+int api_parse_net(const cJSON *j, const char *path_id, struct vmm_net_req *r,
+		  char *err, size_t len)
+{
+	static const struct jfield f[] = {
+		F("iface_id", J_STRING, REQ),
+		F("host_dev_name", J_STRING, REQ),
+		F("guest_mac", J_STRING),
+		F("mtu", J_UINT, NOT(
+		  "vmon's network device does not advertise an MTU")),
+		F("rx_rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+		F("tx_rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+	};
+	const char *mac;
+	int ret;
+
+	if ((ret = json_check(j, "NetworkInterface", f, COUNT(f), err, len)))
+		return ret;
+	memset(r, 0, sizeof(*r));
+	r->id = json_str(j, "iface_id");
+	r->tap = json_str(j, "host_dev_name");
+	if ((ret = check_id("NetworkInterface", "iface_id", r->id, path_id,
+			    err, len)))
+		return ret;
+	/* IFNAMSIZ is 16 with the NUL. */
+	if (!r->tap[0] || strlen(r->tap) > 15 || strpbrk(r->tap, "/: \t"))
+		return bad(err, len, "NetworkInterface: host_dev_name must be "
+			   "a network interface name of 1 to 15 characters");
+	mac = json_str(j, "guest_mac");
+	if (mac) {
+		if (parse_mac(mac, r->mac))
+			return bad(err, len, "NetworkInterface: guest_mac "
+				   "'%.32s' is not like 06:00:ac:10:00:02", mac);
+		if (r->mac[0] & 1)
+			return bad(err, len, "NetworkInterface: guest_mac "
+				   "must be a unicast address");
+		r->has_mac = true;
+	}
+	return 0;
+}
+
+int api_parse_net_patch(const cJSON *j, const char *path_id, char *err,
+			size_t len)
+{
+	static const struct jfield f[] = {
+		F("iface_id", J_STRING, REQ),
+		F("rx_rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+		F("tx_rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+	};
+	int ret;
+
+	if ((ret = json_check(j, "PartialNetworkInterface", f, COUNT(f), err,
+			      len)))
+		return ret;
+	return check_id("PartialNetworkInterface", "iface_id",
+			json_str(j, "iface_id"), path_id, err, len);
+}
+
+int api_parse_vsock(const cJSON *j, struct vmm_vsock_req *r, char *err,
+		    size_t len)
+{
+	static const struct jfield f[] = {
+		F("guest_cid", J_UINT, REQ, RANGE(3, UINT32_MAX)),
+		F("uds_path", J_STRING, REQ),
+		F("vsock_id", J_STRING),
+	};
+	int ret;
+
+	if ((ret = json_check(j, "Vsock", f, COUNT(f), err, len)))
+		return ret;
+	r->cid = (uint32_t)json_uint(j, "guest_cid", 3);
+	r->uds_path = json_str(j, "uds_path");
+	r->vsock_id = json_str(j, "vsock_id");
+	/* Room for "_PORT" after it in a sockaddr_un (108 bytes). */
+	if (!r->uds_path[0] || strlen(r->uds_path) > 96)
+		return bad(err, len, "Vsock: uds_path must be 1 to 96 bytes "
+			   "(a Unix socket path, with room for _PORT)");
+	if (r->vsock_id && strlen(r->vsock_id) > API_ID_MAX)
+		return bad(err, len, "Vsock: vsock_id is too long");
+	return 0;
+}
+
+int api_parse_entropy(const cJSON *j, char *err, size_t len)
+{
+	static const struct jfield f[] = {
+		F("rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+	};
+
+	return json_check(j, "EntropyDevice", f, COUNT(f), err, len);
+}
+
+int api_parse_balloon(const cJSON *j, struct balloon_config *r, char *err,
+		      size_t len)
+{
+	static const struct jfield f[] = {
+		F("amount_mib", J_UINT, REQ, RANGE(0, UINT32_MAX)),
+		F("deflate_on_oom", J_BOOL, REQ),
+		F("stats_polling_interval_s", J_UINT, RANGE(0, UINT32_MAX)),
+		F("free_page_hinting", J_BOOL),
+		F("free_page_reporting", J_BOOL),
+	};
+	int ret;
+
+	if ((ret = json_check(j, "Balloon", f, COUNT(f), err, len)))
+		return ret;
+	if (json_bool(j, "free_page_hinting", false) ||
+	    json_bool(j, "free_page_reporting", false))
+		return bad(err, len, "Balloon: vmon does not support free page "
+			   "hinting or reporting");
+	*r = (struct balloon_config){
+		.enabled = true,
+		.target_mib = (uint32_t)json_uint(j, "amount_mib", 0),
+		.deflate_on_oom = json_bool(j, "deflate_on_oom", false),
+		.stats_interval_s =
+			(uint32_t)json_uint(j, "stats_polling_interval_s", 0),
+	};
+	return 0;
+}
+
+int api_parse_balloon_update(const cJSON *j, uint32_t *amount_mib, char *err,
+			     size_t len)
+{
+	static const struct jfield f[] = {
+		F("amount_mib", J_UINT, REQ, RANGE(0, UINT32_MAX)),
+	};
+	int ret = json_check(j, "BalloonUpdate", f, COUNT(f), err, len);
+
+	*amount_mib = (uint32_t)json_uint(j, "amount_mib", 0);
+	return ret;
+}
+
+int api_parse_balloon_stats_update(const cJSON *j, uint32_t *interval_s,
+				   char *err, size_t len)
+{
+	static const struct jfield f[] = {
+		F("stats_polling_interval_s", J_UINT, REQ, RANGE(0, UINT32_MAX)),
+	};
+	int ret = json_check(j, "BalloonStatsUpdate", f, COUNT(f), err, len);
+
+	*interval_s = (uint32_t)json_uint(j, "stats_polling_interval_s", 0);
+	return ret;
+}
+
+int api_parse_serial(const cJSON *j, const char **path, char *err,
+		     size_t len)
+{
+	static const struct jfield f[] = {
+		F("serial_out_path", J_STRING),
+		F("rate_limiter", J_OBJECT, NOT(
+		  "vmon does not rate-limit the serial console")),
+	};
+	int ret;
+
+	if ((ret = json_check(j, "SerialDevice", f, COUNT(f), err, len)))
+		return ret;
+	*path = json_str(j, "serial_out_path");
+	return check_path("SerialDevice", "serial_out_path", *path, err, len);
+}
+
+int api_parse_level(const char *s, enum log_level *level)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} levels[] = {
+		{ "Error", LOG_ERROR }, { "Warning", LOG_WARN },
+		{ "Warn", LOG_WARN }, { "Info", LOG_INFO },
+		{ "Debug", LOG_DEBUG }, { "Trace", LOG_DEBUG },
+		{ "Off", LOG_OFF },
+	};
+
+	for (size_t i = 0; i < COUNT(levels); i++) {
+		if (!strcasecmp(s, levels[i].name)) {
+			*level = levels[i].level;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int api_parse_logger(const cJSON *j, struct vmm_logger_req *r, char *err,
+		     size_t len)
+{
+	static const struct jfield f[] = {
+		F("level", J_STRING),
+		F("log_path", J_STRING),
+		F("show_level", J_BOOL),
+		F("show_log_origin", J_BOOL),
+		F("module", J_STRING),
+	};
+	const char *level;
+	int ret;
+
+	if ((ret = json_check(j, "Logger", f, COUNT(f), err, len)))
+		return ret;
+	memset(r, 0, sizeof(*r));
+	r->level = LOG_INFO;	/* Firecracker's default */
+	level = json_str(j, "level");
+	if (level && api_parse_level(level, &r->level))
+		return bad(err, len, "Logger: level '%.32s' is not one of "
+			   "Error, Warning, Info, Debug, Trace, Off", level);
+	r->path = json_str(j, "log_path");
+	r->show_level = json_bool(j, "show_level", false);
+	r->show_origin = json_bool(j, "show_log_origin", false);
+	r->module = json_str(j, "module");
+	if (r->module && strlen(r->module) > 60)
+		return bad(err, len, "Logger: module is too long");
+	return check_path("Logger", "log_path", r->path, err, len);
+}
+
+int api_parse_metrics(const cJSON *j, struct vmm_metrics_req *r,
+		      char **extra, char *err, size_t len)
+{
+	static const struct jfield f[] = {
+		F("metrics_path", J_STRING, REQ),
+		F("emit_id", J_BOOL),
+		F("properties", J_OBJECT),
+	};
+	const cJSON *props, *it;
+	char *s;
+	int ret, n = 0;
+
+	*extra = NULL;
+	if ((ret = json_check(j, "Metrics", f, COUNT(f), err, len)))
+		return ret;
+	r->path = json_str(j, "metrics_path");
+	r->emit_id = json_bool(j, "emit_id", false);
+	r->extra_json = NULL;
+	if ((ret = check_path("Metrics", "metrics_path", r->path, err, len)))
+		return ret;
+	props = json_get(j, "properties");
+	if (!props)
+		return 0;
+	cJSON_ArrayForEach(it, props) {
+		if (!cJSON_IsString(it))
+			return bad(err, len, "Metrics: properties.%.64s must be "
+				   "a string", it->string);
+		if (++n > 32)
+			return bad(err, len, "Metrics: at most 32 properties");
+	}
+	s = cJSON_PrintUnformatted(props);
+	if (!s || asprintf(extra, "\"properties\":%s,", s) < 0)
+		*extra = NULL;
+	free(s);
+	if (!*extra)
+		return bad(err, len, "out of memory");
+	r->extra_json = *extra;
+	return 0;
+}
+
+int api_parse_action(const cJSON *j, enum api_action *a, char *err,
+		     size_t len)
+{
+	static const char *const names[] = { "FlushMetrics", "InstanceStart",
+					     "SendCtrlAltDel" };
+	static const struct jfield f[] = {
+		F("action_type", J_STRING, REQ),
+	};
+	int ret, i;
+
+	if ((ret = json_check(j, "InstanceActionInfo", f, COUNT(f), err,
+			      len)) ||
+	    (ret = json_enum(j, "InstanceActionInfo", "action_type", names, 3,
+			     false, &i, err, len)))
+		return ret;
+	*a = (enum api_action)i;
+	return 0;
+}
+
+int api_parse_vm_state(const cJSON *j, bool *pause, char *err, size_t len)
+{
+	static const char *const names[] = { "Paused", "Resumed" };
+	static const struct jfield f[] = { F("state", J_STRING, REQ) };
+	int ret, i;
+
+	if ((ret = json_check(j, "Vm", f, COUNT(f), err, len)) ||
+	    (ret = json_enum(j, "Vm", "state", names, 2, false, &i, err, len)))
+		return ret;
+	*pause = i == 0;
+	return 0;
+}

@@ -1,0 +1,780 @@
+// SPDX-License-Identifier: MIT
+#include "core/vmm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "hw/i8042.h"
+
+/* Make (Ctrl, Alt, Del), then break in reverse: scancode set 1. */
+const uint8_t vmm_ctrl_alt_del_keys[8] = {
+	0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d,
+};
+
+__attribute__((format(printf, 4, 5)))
+static int say(char *err, size_t len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* *dst = copy of src (NULL stays NULL).  0 or -ENOMEM. */
+static int set_str(char **dst, const char *src)
+{
+	char *s = NULL;
+
+	if (src && !(s = strdup(src)))
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int pre_boot(struct vmm *v, const char *what, char *err, size_t len)
+{
+	if (vmm_state(v) != VMM_NOT_STARTED)
+		return say(err, len, -EPERM, "%s can only be configured "
+			   "before the VM starts", what);
+	return 0;
+}
+
+static int post_boot(struct vmm *v, const char *what, char *err, size_t len)
+{
+	if (vmm_state(v) == VMM_NOT_STARTED)
+		return say(err, len, -EPERM, "%s needs a started VM", what);
+	return 0;
+}
+
+/* Opens path as the VM will, so a missing file is reported now. */
+static int check_file(const char *field, const char *path, int flags,
+		      char *err, size_t len)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		return say(err, len, -errno, "%s %s: %s", field, path,
+			   strerror(errno));
+	close(fd);
+	return 0;
+}
+
+const char *vmm_state_name(enum vmm_state s)
+{
+	switch (s) {
+	case VMM_NOT_STARTED: return "Not started";
+	case VMM_RUNNING: return "Running";
+	case VMM_PAUSED: return "Paused";
+	}
+	return "Unknown";
+}
+
+struct evloop *vmm_loop(struct vmm *v)
+{
+	return vmm_state(v) == VMM_NOT_STARTED ? &v->loop : &v->vm.loop;
+}
+
+static void on_signal(void *opaque, uint32_t events)
+{
+	struct vmm *v = opaque;
+	struct signalfd_siginfo si;
+
+	if (read(v->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		log_info("signal %u before the VM started: exiting",
+			 si.ssi_signo);
+		v->quit = true;
+	}
+}
+
+int vmm_init(struct vmm *v, const char *id)
+{
+	sigset_t set;
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->id, sizeof(v->id), "%s", id ? id : "anonymous-instance");
+	atomic_init(&v->state, VMM_NOT_STARTED);
+	v->vcpus = 1;
+	v->mem_mib = VMM_DEFAULT_MEM_MIB;
+	v->log_level = LOG_WARN;
+	v->metrics_fd = v->sig_fd = v->timer_fd = v->stopped_fd = -1;
+	if ((ret = evloop_init(&v->loop)))
+		return ret;
+	if ((ret = vm_block_stop_signals(&set)))
+		goto err_loop;
+	v->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	v->stopped_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (v->sig_fd < 0 || v->stopped_fd < 0) {
+		ret = -errno;
+		goto err_fds;
+	}
+	if ((ret = evloop_add(&v->loop, v->sig_fd, EPOLLIN, on_signal, v)))
+		goto err_fds;
+	return 0;
+err_fds:
+	if (v->sig_fd >= 0)
+		close(v->sig_fd);
+	if (v->stopped_fd >= 0)
+		close(v->stopped_fd);
+err_loop:
+	evloop_destroy(&v->loop);
+	return ret;
+}
+
+static void free_drive(struct vmm_drive *d)
+{
+	free(d->id);
+	free(d->path);
+	free(d->partuuid);
+	memset(d, 0, sizeof(*d));
+}
+
+static void free_net(struct vmm_net *n)
+{
+	free(n->id);
+	free(n->tap);
+	memset(n, 0, sizeof(*n));
+}
+
+void vmm_destroy(struct vmm *v)
+{
+	if (v->vm_created) {
+		vm_serve_fini(&v->serve);
+		vm_destroy(&v->vm);
+		v->vm_created = false;
+	}
+	for (unsigned int i = 0; i < v->nr_drives; i++)
+		free_drive(&v->drives[i]);
+	for (unsigned int i = 0; i < v->nr_nets; i++)
+		free_net(&v->nets[i]);
+	free(v->kernel);
+	free(v->initrd);
+	free(v->boot_args);
+	free(v->vsock_uds);
+	free(v->vsock_id);
+	free(v->serial_path);
+	free(v->log_path);
+	free(v->log_module);
+	free(v->metrics_path);
+	free(v->metrics_extra);
+	free(v->cmdline);
+	if (v->metrics_fd >= 0)
+		close(v->metrics_fd);
+	if (v->timer_fd >= 0)
+		close(v->timer_fd);
+	close(v->sig_fd);
+	close(v->stopped_fd);
+	evloop_destroy(&v->loop);
+}
+
+/* ---- configuration ------------------------------------------------- */
+
+int vmm_set_boot_source(struct vmm *v, const struct vmm_boot_source *r,
+			char *err, size_t len)
+{
+	int ret;
+
+	if ((ret = pre_boot(v, "the boot source", err, len)) ||
+	    (ret = check_file("kernel_image_path", r->kernel, O_RDONLY, err,
+			      len)))
+		return ret;
+	if (r->initrd &&
+	    (ret = check_file("initrd_path", r->initrd, O_RDONLY, err, len)))
+		return ret;
+	if (set_str(&v->kernel, r->kernel) || set_str(&v->initrd, r->initrd) ||
+	    set_str(&v->boot_args, r->boot_args))
+		return say(err, len, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int vmm_set_machine(struct vmm *v, const struct vmm_machine *r, char *err,
+		    size_t len)
+{
+	unsigned int vcpus = r->has_vcpus ? r->vcpus : v->vcpus;
+	uint64_t mem = r->has_mem ? r->mem_mib : v->mem_mib;
+	int ret;
+
+	if ((ret = pre_boot(v, "the machine configuration", err, len)))
+		return ret;
+	if (vcpus < 1 || vcpus > VMM_MAX_VCPUS)
+		return say(err, len, -EINVAL, "vcpu_count %u: expected 1 to %d",
+			   vcpus, VMM_MAX_VCPUS);
+	/* The bound also keeps mem << 20 far from overflowing. */
+	if (mem < VMM_MIN_MEM_MIB || mem > VMM_MAX_MEM_MIB)
+		return say(err, len, -EINVAL,
+			   "mem_size_mib %llu: expected %d to %llu",
+			   (unsigned long long)mem, VMM_MIN_MEM_MIB,
+			   (unsigned long long)VMM_MAX_MEM_MIB);
+	if (v->balloon.enabled && v->balloon.target_mib > mem)
+		return say(err, len, -EINVAL, "mem_size_mib %llu is less than "
+			   "the balloon's amount_mib %u",
+			   (unsigned long long)mem, v->balloon.target_mib);
+	v->vcpus = vcpus;
+	v->mem_mib = mem;
+	return 0;
+}
+
+static struct vmm_drive *find_drive(struct vmm *v, const char *id)
+{
+	for (unsigned int i = 0; i < v->nr_drives; i++)
+		if (!strcmp(v->drives[i].id, id))
+			return &v->drives[i];
+	return NULL;
+}
+
+int vmm_put_drive(struct vmm *v, const struct vmm_drive_req *r, char *err,
+		  size_t len)
+{
+	struct vmm_drive d = { 0 }, *old;
+	int ret;
+
+	if ((ret = pre_boot(v, "drives", err, len)))
+		return ret;
+	old = find_drive(v, r->id);
+	if (r->root) {
+		for (unsigned int i = 0; i < v->nr_drives; i++)
+			if (v->drives[i].root && &v->drives[i] != old)
+				return say(err, len, -EEXIST, "drive '%s' is "
+					   "already the root device: only one "
+					   "drive can be", v->drives[i].id);
+	}
+	if (!old && v->nr_drives == VM_MAX_DISKS)
+		return say(err, len, -ENOSPC, "at most %d drives",
+			   VM_MAX_DISKS);
+	if ((ret = check_file("path_on_host", r->path,
+			      r->read_only ? O_RDONLY : O_RDWR, err, len)))
+		return ret;
+	d.root = r->root;
+	d.read_only = r->read_only;
+	d.cache = r->cache;
+	if (set_str(&d.id, r->id) || set_str(&d.path, r->path) ||
+	    set_str(&d.partuuid, r->partuuid)) {
+		free_drive(&d);
+		return say(err, len, -ENOMEM, "out of memory");
+	}
+	if (old) {
+		free_drive(old);
+		*old = d;
+	} else {
+		old = &v->drives[v->nr_drives++];
+		*old = d;
+	}
+	/* Firecracker's order: the root drive first (/dev/vda). */
+	if (d.root && old != &v->drives[0]) {
+		memmove(&v->drives[1], &v->drives[0],
+			(size_t)(old - v->drives) * sizeof(d));
+		v->drives[0] = d;
+	}
+	return 0;
+}
+
+int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
+		    char *err, size_t len)
+{
+	struct vmm_drive *d;
+	int ret;
+
+	if ((ret = post_boot(v, "PATCH /drives (a media change)", err, len)))
+		return ret;
+	d = find_drive(v, id);
+	if (!d)
+		return say(err, len, -ENOENT, "no drive '%s'", id);
+	if (!path)
+		return 0;
+	if ((ret = check_file("path_on_host", path,
+			      d->read_only ? O_RDONLY : O_RDWR, err, len)))
+		return ret;
+	/* The virtio-block device will take the new file here. */
+	return say(err, len, -ENODEV, "drive '%s': a media change needs the "
+		   "virtio-block device, which this vmon does not have yet", id);
+}
+
+static struct vmm_net *find_net(struct vmm *v, const char *id)
+{
+	for (unsigned int i = 0; i < v->nr_nets; i++)
+		if (!strcmp(v->nets[i].id, id))
+			return &v->nets[i];
+	return NULL;
+}
+
+int vmm_put_net(struct vmm *v, const struct vmm_net_req *r, char *err,
+		size_t len)
+{
+	struct vmm_net n = { 0 }, *old;
+	int ret;
+
+	if ((ret = pre_boot(v, "network interfaces", err, len)))
+		return ret;
+	old = find_net(v, r->id);
+	for (unsigned int i = 0; i < v->nr_nets; i++) {
+		struct vmm_net *o = &v->nets[i];
+
+		if (o == old)
+			continue;
+		if (!strcmp(o->tap, r->tap))
+			return say(err, len, -EEXIST, "host_dev_name %s is "
+				   "already used by interface '%s'", r->tap,
+				   o->id);
+		if (r->has_mac && o->has_mac && !memcmp(o->mac, r->mac, 6))
+			return say(err, len, -EEXIST, "guest_mac is already "
+				   "used by interface '%s'", o->id);
+	}
+	if (!old && v->nr_nets == VM_MAX_NETS)
+		return say(err, len, -ENOSPC, "at most %d network interfaces",
+			   VM_MAX_NETS);
+	memcpy(n.mac, r->mac, 6);
+	n.has_mac = r->has_mac;
+	if (set_str(&n.id, r->id) || set_str(&n.tap, r->tap)) {
+		free_net(&n);
+		return say(err, len, -ENOMEM, "out of memory");
+	}
+	if (old)
+		free_net(old);
+	else
+		old = &v->nets[v->nr_nets++];
+	*old = n;
+	return 0;
+}
+
+int vmm_patch_net(struct vmm *v, const char *id, char *err, size_t len)
+{
+	int ret;
+
+	if ((ret = post_boot(v, "PATCH /network-interfaces", err, len)))
+		return ret;
+	if (!find_net(v, id))
+		return say(err, len, -ENOENT, "no network interface '%s'", id);
+	return 0;	/* only rate limiters could change, and vmon has none */
+}
+
+int vmm_put_vsock(struct vmm *v, const struct vmm_vsock_req *r, char *err,
+		  size_t len)
+{
+	int ret;
+
+	if ((ret = pre_boot(v, "vsock", err, len)))
+		return ret;
+	if (r->cid < 3)
+		return say(err, len, -EINVAL, "guest_cid %u: expected 3 or "
+			   "more (0-2 are reserved)", r->cid);
+	if (set_str(&v->vsock_uds, r->uds_path) ||
+	    set_str(&v->vsock_id, r->vsock_id))
+		return say(err, len, -ENOMEM, "out of memory");
+	v->vsock_cid = r->cid;
+	v->has_vsock = true;
+	return 0;
+}
+
+int vmm_put_entropy(struct vmm *v, char *err, size_t len)
+{
+	int ret = pre_boot(v, "the entropy device", err, len);
+
+	if (!ret)
+		v->has_entropy = true;
+	return ret;
+}
+
+int vmm_put_balloon(struct vmm *v, const struct balloon_config *r, char *err,
+		    size_t len)
+{
+	int ret;
+
+	if ((ret = pre_boot(v, "the balloon (PUT)", err, len)))
+		return ret;
+	if (r->target_mib > v->mem_mib)
+		return say(err, len, -EINVAL, "amount_mib %u is more than the "
+			   "VM's memory (%llu MiB)", r->target_mib,
+			   (unsigned long long)v->mem_mib);
+	v->balloon = *r;
+	v->balloon.enabled = true;
+	return 0;
+}
+
+int vmm_patch_balloon(struct vmm *v, uint32_t amount_mib, char *err,
+		      size_t len)
+{
+	if (!v->balloon.enabled)
+		return say(err, len, -ENOENT, "no balloon device is configured");
+	if (amount_mib > v->mem_mib)
+		return say(err, len, -EINVAL, "amount_mib %u is more than the "
+			   "VM's memory (%llu MiB)", amount_mib,
+			   (unsigned long long)v->mem_mib);
+	if (vmm_state(v) == VMM_NOT_STARTED) {
+		v->balloon.target_mib = amount_mib;
+		return 0;
+	}
+	/* The virtio-balloon device will take the new target here. */
+	return say(err, len, -ENODEV, "changing the balloon's target needs the "
+		   "virtio-balloon device, which this vmon does not have yet");
+}
+
+int vmm_patch_balloon_stats(struct vmm *v, uint32_t interval_s, char *err,
+			    size_t len)
+{
+	if (!v->balloon.enabled)
+		return say(err, len, -ENOENT, "no balloon device is configured");
+	if (vmm_state(v) == VMM_NOT_STARTED) {
+		v->balloon.stats_interval_s = interval_s;
+		return 0;
+	}
+	if (!v->balloon.stats_interval_s != !interval_s)
+		return say(err, len, -EINVAL, "balloon statistics cannot be "
+			   "turned on or off after the VM starts");
+	return say(err, len, -ENODEV, "balloon statistics need the "
+		   "virtio-balloon device, which this vmon does not have yet");
+}
+
+int vmm_balloon_stats(struct vmm *v, char *err, size_t len)
+{
+	if (!v->balloon.enabled)
+		return say(err, len, -ENOENT, "no balloon device is configured");
+	if (!v->balloon.stats_interval_s)
+		return say(err, len, -EINVAL, "balloon statistics are not "
+			   "enabled (stats_polling_interval_s is 0)");
+	if (vmm_state(v) == VMM_NOT_STARTED)
+		return say(err, len, -EPERM, "balloon statistics need a "
+			   "started VM");
+	return say(err, len, -ENODEV, "balloon statistics need the "
+		   "virtio-balloon device, which this vmon does not have yet");
+}
+
+int vmm_put_serial(struct vmm *v, const char *path, char *err, size_t len)
+{
+	int ret;
+
+	if ((ret = pre_boot(v, "the serial console", err, len)) ||
+	    (ret = check_file("serial_out_path", path,
+			      O_WRONLY | O_CREAT | O_APPEND, err, len)))
+		return ret;
+	return set_str(&v->serial_path, path) ?
+		say(err, len, -ENOMEM, "out of memory") : 0;
+}
+
+/* A log or metrics destination: a FIFO (opened so it never blocks) or a file. */
+static int open_sink(const char *field, const char *path, char *err,
+		     size_t len)
+{
+	struct stat st;
+	int flags = O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC;
+	int fd;
+
+	/* O_RDWR: a FIFO with no reader yet opens without ENXIO. */
+	if (!stat(path, &st) && S_ISFIFO(st.st_mode))
+		flags = O_RDWR | O_NONBLOCK | O_CLOEXEC;
+	fd = open(path, flags, 0644);
+	if (fd < 0)
+		return say(err, len, -errno, "%s %s: %s", field, path,
+			   strerror(errno));
+	return fd;
+}
+
+int vmm_put_logger(struct vmm *v, const struct vmm_logger_req *r, char *err,
+		   size_t len)
+{
+	int fd = -1;
+
+	if (v->has_logger)
+		return say(err, len, -EPERM, "the logger is already configured");
+	if (r->path && (fd = open_sink("log_path", r->path, err, len)) < 0)
+		return fd;
+	if (set_str(&v->log_path, r->path) ||
+	    set_str(&v->log_module, r->module)) {
+		if (fd >= 0)
+			close(fd);
+		return say(err, len, -ENOMEM, "out of memory");
+	}
+	v->log_level = r->level;
+	v->log_show_level = r->show_level;
+	v->log_show_origin = r->show_origin;
+	v->has_logger = true;
+	log_set_level(r->level);
+	if (fd >= 0)
+		log_set_sink(fd, (r->show_level ? LOG_SHOW_LEVEL : 0) |
+				 (r->show_origin ? LOG_SHOW_ORIGIN : 0),
+			     v->id, r->module);
+	return 0;
+}
+
+static void on_metrics_timer(void *opaque, uint32_t events)
+{
+	struct vmm *v = opaque;
+	uint64_t n;
+	char err[128];
+
+	if (read(v->timer_fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	if (vmm_flush_metrics(v, err, sizeof(err)))
+		log_warn("metrics: %s", err);
+}
+
+int vmm_put_metrics(struct vmm *v, const struct vmm_metrics_req *r, char *err,
+		    size_t len)
+{
+	struct itimerspec its = {
+		.it_interval.tv_sec = VMM_METRICS_PERIOD_S,
+		.it_value.tv_sec = VMM_METRICS_PERIOD_S,
+	};
+	char *extra = NULL;
+	int fd, ret;
+
+	if (v->has_metrics)
+		return say(err, len, -EPERM, "the metrics system is already "
+			   "configured");
+	if ((fd = open_sink("metrics_path", r->path, err, len)) < 0)
+		return fd;
+	/* The id is [A-Za-z0-9-] (front ends check), safe in JSON as is. */
+	if (asprintf(&extra, "%s%s%s%s", r->emit_id ? "\"id\":\"" : "",
+		     r->emit_id ? v->id : "", r->emit_id ? "\"," : "",
+		     r->extra_json ? r->extra_json : "") < 0 ||
+	    set_str(&v->metrics_path, r->path)) {
+		ret = say(err, len, -ENOMEM, "out of memory");
+		goto err;
+	}
+	v->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (v->timer_fd < 0 || timerfd_settime(v->timer_fd, 0, &its, NULL) ||
+	    (ret = evloop_add(vmm_loop(v), v->timer_fd, EPOLLIN,
+			      on_metrics_timer, v))) {
+		ret = say(err, len, -errno, "metrics timer: %s",
+			  strerror(errno));
+		goto err;
+	}
+	free(v->metrics_extra);
+	v->metrics_extra = extra;
+	v->metrics_emit_id = r->emit_id;
+	v->metrics_fd = fd;
+	v->has_metrics = true;
+	return 0;
+err:
+	if (v->timer_fd >= 0)
+		close(v->timer_fd);
+	v->timer_fd = -1;
+	free(extra);
+	close(fd);
+	return ret;
+}
+
+/* ---- actions --------------------------------------------------------- */
+
+static int build_config(struct vmm *v)
+{
+	struct vm_config *c = &v->cfg;
+	const struct vmm_drive *root = v->nr_drives && v->drives[0].root ?
+				       &v->drives[0] : NULL;
+	int n;
+
+	memset(c, 0, sizeof(*c));
+	free(v->cmdline);
+	/* Firecracker's boot arguments for a root drive: root=, ro or rw. */
+	if (root && root->partuuid)
+		n = asprintf(&v->cmdline, "%s root=PARTUUID=%s %s",
+			     v->boot_args ? v->boot_args : VMM_DEFAULT_CMDLINE,
+			     root->partuuid, root->read_only ? "ro" : "rw");
+	else if (root)
+		n = asprintf(&v->cmdline, "%s root=/dev/vda %s",
+			     v->boot_args ? v->boot_args : VMM_DEFAULT_CMDLINE,
+			     root->read_only ? "ro" : "rw");
+	else
+		n = asprintf(&v->cmdline, "%s",
+			     v->boot_args ? v->boot_args : VMM_DEFAULT_CMDLINE);
+	if (n < 0) {
+		v->cmdline = NULL;
+		return -ENOMEM;
+	}
+	c->kernel = v->kernel;
+	c->initrd = v->initrd;
+	c->cmdline = v->cmdline;
+	c->nr_cpus = v->vcpus;
+	c->mem_size = v->mem_mib << 20;
+	c->serial_mode = v->serial_path ? SERIAL_FILE : SERIAL_STDIO;
+	c->serial_path = v->serial_path;
+	for (unsigned int i = 0; i < v->nr_drives; i++) {
+		const struct vmm_drive *d = &v->drives[i];
+
+		c->disks[i] = (struct disk_config){
+			.id = d->id, .path = d->path, .read_only = d->read_only,
+			.is_root = d->root, .cache = d->cache,
+		};
+	}
+	c->nr_disks = v->nr_drives;
+	for (unsigned int i = 0; i < v->nr_nets; i++) {
+		c->nets[i] = (struct net_config){
+			.id = v->nets[i].id, .tap = v->nets[i].tap,
+			.has_mac = v->nets[i].has_mac,
+		};
+		memcpy(c->nets[i].mac, v->nets[i].mac, 6);
+	}
+	c->nr_nets = v->nr_nets;
+	c->vsock = (struct vsock_config){ .enabled = v->has_vsock,
+					  .guest_cid = v->vsock_cid,
+					  .uds_path = v->vsock_uds };
+	c->rng = v->has_entropy;
+	c->balloon = v->balloon;
+	return 0;
+}
+
+int vmm_start(struct vmm *v, char *err, size_t len)
+{
+	int ret;
+
+	if (vmm_state(v) != VMM_NOT_STARTED)
+		return say(err, len, -EPERM, "the VM is already started");
+	if (v->quit)
+		return say(err, len, -ESHUTDOWN, "vmon is shutting down");
+	if (!v->kernel)
+		return say(err, len, -EINVAL, "no boot source: PUT /boot-source "
+			   "with a kernel_image_path first");
+	if (build_config(v))
+		return say(err, len, -ENOMEM, "out of memory");
+	ret = vm_create(&v->vm, &v->cfg);
+	if (ret) {
+		say(err, len, ret, "cannot create the VM: %s (vmon's log has "
+		    "the details)", strerror(-ret));
+		goto err_vm;
+	}
+	if ((ret = vm_load(&v->vm, err, len)))
+		goto err_vm;
+	if ((ret = vm_serve_init(&v->serve, &v->vm))) {
+		say(err, len, ret, "cannot serve the VM: %s", strerror(-ret));
+		goto err_vm;
+	}
+	if (v->timer_fd >= 0) {
+		evloop_del(&v->loop, v->timer_fd);
+		evloop_add(&v->vm.loop, v->timer_fd, EPOLLIN, on_metrics_timer,
+			   v);
+	}
+	v->vm_created = true;
+	atomic_store(&v->state, VMM_RUNNING);
+	if ((ret = vm_start_vcpus(&v->vm)))
+		return say(err, len, ret, "cannot start the vCPUs: %s",
+			   strerror(-ret));
+	return 0;
+err_vm:
+	vm_destroy(&v->vm);
+	return ret;
+}
+
+int vmm_pause(struct vmm *v, char *err, size_t len)
+{
+	int ret;
+
+	if (vmm_state(v) == VMM_NOT_STARTED)
+		return say(err, len, -EPERM, "the VM is not started");
+	if ((ret = vm_pause(&v->vm)))
+		return say(err, len, ret, "cannot pause: %s", ret == -ESHUTDOWN ?
+			   "the VM is stopping" : strerror(-ret));
+	atomic_store(&v->state, VMM_PAUSED);
+	return 0;
+}
+
+int vmm_resume(struct vmm *v, char *err, size_t len)
+{
+	int ret;
+
+	if (vmm_state(v) == VMM_NOT_STARTED)
+		return say(err, len, -EPERM, "the VM is not started");
+	if ((ret = vm_resume(&v->vm)))
+		return say(err, len, ret, "cannot resume: %s", strerror(-ret));
+	atomic_store(&v->state, VMM_RUNNING);
+	return 0;
+}
+
+int vmm_send_ctrl_alt_del(struct vmm *v, char *err, size_t len)
+{
+	if (vmm_state(v) == VMM_NOT_STARTED)
+		return say(err, len, -EPERM, "SendCtrlAltDel needs a started VM");
+	i8042_push_keys(v->vm.i8042, vmm_ctrl_alt_del_keys,
+			sizeof(vmm_ctrl_alt_del_keys));
+	return 0;
+}
+
+int vmm_flush_metrics(struct vmm *v, char *err, size_t len)
+{
+	struct metrics *regs[2] = { &v->metrics, NULL };
+	size_t n;
+	char *line;
+	ssize_t w;
+
+	if (!v->has_metrics)
+		return say(err, len, -EPERM, "the metrics system is not "
+			   "configured: PUT /metrics first");
+	if (v->vm_created)
+		regs[1] = &v->vm.metrics;
+	line = metrics_flush_json(regs, 2, v->metrics_extra, &n);
+	if (!line)
+		return say(err, len, -ENOMEM, "out of memory");
+	w = write(v->metrics_fd, line, n);
+	free(line);
+	if (w != (ssize_t)n)
+		return say(err, len, w < 0 ? -errno : -EIO, "cannot write to "
+			   "%s: %s", v->metrics_path,
+			   w < 0 ? strerror(errno) : "short write");
+	return 0;
+}
+
+/* ---- the VMM thread -------------------------------------------------- */
+
+void vmm_attach(struct vmm *v)
+{
+	v->nr_frontends++;
+}
+
+int vmm_detach(void *vmm)
+{
+	struct vmm *v = vmm;
+
+	if (v->nr_frontends)
+		v->nr_frontends--;
+	return 0;
+}
+
+static void serve_once(struct vmm *v)
+{
+	int ret;
+
+	if (v->vm_created) {
+		vm_serve_once(&v->serve);
+		return;
+	}
+	ret = evloop_run_once(&v->loop, -1);
+	if (ret < 0) {
+		log_error("event loop: %s", strerror(-ret));
+		v->quit = true;
+	}
+}
+
+int vmm_run(struct vmm *v)
+{
+	uint64_t one = 1;
+	char err[256];
+	int status = 0;
+
+	while (!v->vm_created && !v->quit)
+		serve_once(v);
+	while (v->vm_created && !vm_stopping(&v->vm))
+		serve_once(v);
+	if (v->vm_created) {
+		vm_join_vcpus(&v->vm);
+		status = v->vm.exit_status;
+	}
+	/* Front ends finish what they are doing, through this loop. */
+	if (write(v->stopped_fd, &one, sizeof(one)) < 0)
+		log_error("cannot tell the front ends: %s", strerror(errno));
+	while (v->nr_frontends)
+		serve_once(v);
+	if (v->has_metrics && vmm_flush_metrics(v, err, sizeof(err)))
+		log_warn("metrics: %s", err);
+	return status;
+}

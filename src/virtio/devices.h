@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The virtio devices of a VM, made from its vm_config by one explicit
+ * table in devices.c: the only place a new device type is registered.
+ */
+#ifndef VMON_VIRTIO_DEVICES_H
+#define VMON_VIRTIO_DEVICES_H
+
+struct vm;
+struct virtio_pci;
+
+#define VIRTIO_MAX_DEVICES	31	/* PCI slots 1-31 */
+
+struct virtio_devices {
+	unsigned int nr;
+	struct virtio_pci *dev[VIRTIO_MAX_DEVICES];
+};
+
+/* Create every device vm->cfg asks for on vm->pci.  0 or -errno. */
+int virtio_devices_create(struct vm *vm);
+/* Reset and free them.  No vCPU may be running. */
+void virtio_devices_destroy(struct vm *vm);
+
+#endif

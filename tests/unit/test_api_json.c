@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for the API's JSON to configuration mapping (guest-input.md
+ * 23-24): each schema's fields, types and ranges, the VMM's lifecycle
+ * rules before the start, GET bodies, and the config file.  No KVM needed.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "api/config_file.h"
+#include "api/describe.h"
+#include "api/requests.h"
+#include "core/vmm.h"
+
+static char err[512];
+
+static cJSON *js(const char *s)
+{
+	cJSON *j = json_parse_body(s, strlen(s), err, sizeof(err));
+
+	assert_non_null(j);
+	return j;
+}
+
+/* Parse s as a machine config (PUT); 0 or -EINVAL with err set. */
+static int machine(const char *s, struct vmm_machine *m)
+{
+	cJSON *j = js(s);
+	int ret = api_parse_machine(j, true, m, err, sizeof(err));
+
+	cJSON_Delete(j);
+	return ret;
+}
+
+static void expect_err(int ret, const char *needle)
+{
+	assert_int_equal(ret, -EINVAL);
+	if (!strstr(err, needle))
+		fail_msg("'%s' not in '%s'", needle, err);
+}
+
+static void body_syntax(void **state)
+{
+	cJSON *j;
+
+	assert_null(json_parse_body("", 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "needs a JSON body"));
+	assert_null(json_parse_body("{", 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "malformed JSON"));
+	assert_null(json_parse_body("{} {}", 5, err, sizeof(err)));
+	assert_non_null(strstr(err, "trailing data"));
+	j = json_parse_body("{}\r\n ", 5, err, sizeof(err));
+	assert_non_null(j);
+	cJSON_Delete(j);
+}
+
+static void machine_config_fields(void **state)
+{
+	struct vmm_machine m;
+
+	assert_int_equal(machine("{\"vcpu_count\":2,\"mem_size_mib\":1024,"
+				 "\"smt\":false,\"track_dirty_pages\":false,"
+				 "\"huge_pages\":\"None\",\"cpu_template\":"
+				 "\"None\"}", &m), 0);
+	assert_int_equal(m.vcpus, 2);
+	assert_int_equal(m.mem_mib, 1024);
+	expect_err(machine("{\"vcpu_count\":2}", &m),
+		   "missing field 'mem_size_mib'");
+	expect_err(machine("{\"vcpu_count\":0,\"mem_size_mib\":128}", &m),
+		   "'vcpu_count' must be an integer from 1 to 32, not 0");
+	expect_err(machine("{\"vcpu_count\":33,\"mem_size_mib\":128}", &m),
+		   "vcpu_count");
+	expect_err(machine("{\"vcpu_count\":-1,\"mem_size_mib\":128}", &m),
+		   "not -1");
+	expect_err(machine("{\"vcpu_count\":1.5,\"mem_size_mib\":128}", &m),
+		   "vcpu_count");
+	expect_err(machine("{\"vcpu_count\":\"2\",\"mem_size_mib\":128}", &m),
+		   "'vcpu_count' must be an integer");
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":0}", &m),
+		   "'mem_size_mib' must be an integer from 4 to 1048576, not 0");
+	/* 2^64 and a MiB count whose bytes overflow 64 bits. */
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":"
+			   "18446744073709551616}", &m), "mem_size_mib");
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":"
+			   "17592186044416}", &m), "mem_size_mib");
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":1e400}", &m),
+		   "mem_size_mib");
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":128,"
+			   "\"color\":\"red\"}", &m), "unknown field 'color'");
+	expect_err(machine("{\"vcpu_count\":1,\"vcpu_count\":2,"
+			   "\"mem_size_mib\":128}", &m),
+		   "'vcpu_count' given twice");
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":128,\"smt\":1}",
+			   &m), "'smt' must be a boolean");
+	expect_err(machine("{\"vcpu_count\":2,\"mem_size_mib\":128,"
+			   "\"smt\":true}", &m), "SMT");
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":128,"
+			   "\"huge_pages\":\"2M\"}", &m), "huge pages");
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":128,"
+			   "\"huge_pages\":\"1G\"}", &m), "unknown value '1G'");
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":128,"
+			   "\"cpu_template\":\"T2\"}", &m), "CPU templates");
+	expect_err(machine("[1,2]", &m), "expected a JSON object");
+}
+
+static void drive_fields(void **state)
+{
+	struct vmm_drive_req d;
+	const char *path;
+	cJSON *j;
+
+	j = js("{\"drive_id\":\"rootfs\",\"is_root_device\":true,"
+	       "\"path_on_host\":\"/x\",\"is_read_only\":true,\"cache_type\":"
+	       "\"Writeback\",\"io_engine\":\"Sync\",\"partuuid\":null,"
+	       "\"rate_limiter\":null,\"socket\":null}");
+	assert_int_equal(api_parse_drive(j, "rootfs", &d, err, sizeof(err)), 0);
+	assert_string_equal(d.id, "rootfs");
+	assert_true(d.root && d.read_only);
+	assert_int_equal(d.cache, DISK_CACHE_WRITEBACK);
+	expect_err(api_parse_drive(j, "other", &d, err, sizeof(err)),
+		   "does not match the path's 'other'");
+	cJSON_Delete(j);
+
+	j = js("{\"drive_id\":\"a\",\"is_root_device\":false}");
+	expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)),
+		   "missing field 'path_on_host'");
+	cJSON_Delete(j);
+	j = js("{\"drive_id\":\"a\",\"path_on_host\":\"/x\"}");
+	expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)),
+		   "missing field 'is_root_device'");
+	cJSON_Delete(j);
+	j = js("{\"drive_id\":\"a b\",\"path_on_host\":\"/x\","
+	       "\"is_root_device\":false}");
+	expect_err(api_parse_drive(j, NULL, &d, err, sizeof(err)), "drive_id");
+	cJSON_Delete(j);
+	j = js("{\"drive_id\":\"a\",\"path_on_host\":\"/x\",\"is_root_device\":"
+	       "false,\"rate_limiter\":{\"ops\":{\"size\":1,\"refill_time\":1}}}");
+	expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)),
+		   "rate limiting is not supported");
+	cJSON_Delete(j);
+	j = js("{\"drive_id\":\"a\",\"path_on_host\":\"/x\",\"is_root_device\":"
+	       "false,\"io_engine\":\"Async\"}");
+	expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)), "Async");
+	cJSON_Delete(j);
+	j = js("{\"drive_id\":\"a\",\"socket\":\"/s\",\"is_root_device\":false}");
+	expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)), "vhost-user");
+	cJSON_Delete(j);
+
+	j = js("{\"drive_id\":\"a\",\"path_on_host\":\"/new\"}");
+	assert_int_equal(api_parse_drive_patch(j, "a", &path, err,
+					       sizeof(err)), 0);
+	assert_string_equal(path, "/new");
+	cJSON_Delete(j);
+}
+
+static void net_vsock_balloon_fields(void **state)
+{
+	struct vmm_net_req n;
+	struct vmm_vsock_req vs;
+	struct balloon_config b;
+	uint32_t u;
+	cJSON *j;
+
+	j = js("{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\","
+	       "\"guest_mac\":\"06:00:AC:10:00:02\"}");
+	assert_int_equal(api_parse_net(j, "eth0", &n, err, sizeof(err)), 0);
+	assert_true(n.has_mac);
+	assert_int_equal(n.mac[2], 0xac);
+	cJSON_Delete(j);
+	j = js("{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\","
+	       "\"guest_mac\":\"06:00:ac:10:00\"}");
+	expect_err(api_parse_net(j, "eth0", &n, err, sizeof(err)), "guest_mac");
+	cJSON_Delete(j);
+	j = js("{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\","
+	       "\"guest_mac\":\"07:00:ac:10:00:02\"}");
+	expect_err(api_parse_net(j, "eth0", &n, err, sizeof(err)), "unicast");
+	cJSON_Delete(j);
+	j = js("{\"iface_id\":\"eth0\",\"host_dev_name\":"
+	       "\"a-name-that-is-too-long\"}");
+	expect_err(api_parse_net(j, "eth0", &n, err, sizeof(err)),
+		   "host_dev_name");
+	cJSON_Delete(j);
+
+	j = js("{\"guest_cid\":3,\"uds_path\":\"/tmp/v.sock\"}");
+	assert_int_equal(api_parse_vsock(j, &vs, err, sizeof(err)), 0);
+	assert_int_equal(vs.cid, 3);
+	cJSON_Delete(j);
+	j = js("{\"guest_cid\":2,\"uds_path\":\"/tmp/v.sock\"}");
+	expect_err(api_parse_vsock(j, &vs, err, sizeof(err)), "from 3 to");
+	cJSON_Delete(j);
+	j = js("{\"guest_cid\":4294967296,\"uds_path\":\"/tmp/v.sock\"}");
+	expect_err(api_parse_vsock(j, &vs, err, sizeof(err)), "guest_cid");
+	cJSON_Delete(j);
+
+	j = js("{\"amount_mib\":64,\"deflate_on_oom\":true,"
+	       "\"stats_polling_interval_s\":5}");
+	assert_int_equal(api_parse_balloon(j, &b, err, sizeof(err)), 0);
+	assert_true(b.enabled && b.deflate_on_oom);
+	assert_int_equal(b.target_mib, 64);
+	assert_int_equal(b.stats_interval_s, 5);
+	cJSON_Delete(j);
+	j = js("{\"amount_mib\":64}");
+	expect_err(api_parse_balloon(j, &b, err, sizeof(err)),
+		   "missing field 'deflate_on_oom'");
+	cJSON_Delete(j);
+	j = js("{\"amount_mib\":-64}");
+	expect_err(api_parse_balloon_update(j, &u, err, sizeof(err)),
+		   "amount_mib");
+	cJSON_Delete(j);
+}
+
+static void actions_logger_metrics(void **state)
+{
+	struct vmm_logger_req l;
+	struct vmm_metrics_req m;
+	enum api_action a;
+	char *extra;
+	bool pause;
+	cJSON *j;
+
+	j = js("{\"action_type\":\"SendCtrlAltDel\"}");
+	assert_int_equal(api_parse_action(j, &a, err, sizeof(err)), 0);
+	assert_int_equal(a, ACTION_SEND_CTRL_ALT_DEL);
+	cJSON_Delete(j);
+	j = js("{\"action_type\":\"Reboot\"}");
+	expect_err(api_parse_action(j, &a, err, sizeof(err)),
+		   "unknown value 'Reboot'");
+	cJSON_Delete(j);
+	j = js("{}");
+	expect_err(api_parse_action(j, &a, err, sizeof(err)),
+		   "missing field 'action_type'");
+	expect_err(api_parse_vm_state(j, &pause, err, sizeof(err)),
+		   "missing field 'state'");
+	cJSON_Delete(j);
+	j = js("{\"state\":\"Resumed\"}");
+	assert_int_equal(api_parse_vm_state(j, &pause, err, sizeof(err)), 0);
+	assert_false(pause);
+	cJSON_Delete(j);
+
+	j = js("{\"level\":\"debug\",\"log_path\":\"/tmp/l\",\"show_level\":"
+	       "true,\"module\":\"api_server::request\"}");
+	assert_int_equal(api_parse_logger(j, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.level, LOG_DEBUG);
+	assert_true(l.show_level);
+	assert_false(l.show_origin);
+	cJSON_Delete(j);
+	j = js("{\"level\":\"Loud\"}");
+	expect_err(api_parse_logger(j, &l, err, sizeof(err)), "Loud");
+	cJSON_Delete(j);
+
+	j = js("{\"metrics_path\":\"/tmp/m\",\"emit_id\":true,\"properties\":"
+	       "{\"host\":\"h1\"}}");
+	assert_int_equal(api_parse_metrics(j, &m, &extra, err, sizeof(err)), 0);
+	assert_string_equal(extra, "\"properties\":{\"host\":\"h1\"},");
+	assert_true(m.emit_id);
+	free(extra);
+	cJSON_Delete(j);
+	j = js("{\"metrics_path\":\"/tmp/m\",\"properties\":{\"n\":1}}");
+	expect_err(api_parse_metrics(j, &m, &extra, err, sizeof(err)),
+		   "properties.n must be a string");
+	cJSON_Delete(j);
+}
+
+/* A file that exists, for the VMM's checks. */
+static const char *exe(void)
+{
+	return "/proc/self/exe";
+}
+
+static void vmm_rules_before_start(void **state)
+{
+	struct vmm *v = calloc(1, sizeof(*v));
+	struct vmm_boot_source bs = { .kernel = "/nonexistent/vmlinux" };
+	struct vmm_drive_req d = { .id = "root", .path = "/dev/null",
+				   .root = true };
+	struct vmm_machine m = { .has_mem = true, .mem_mib = 64 };
+	struct balloon_config b = { .target_mib = 100 };
+
+	assert_int_equal(vmm_init(v, "test-vm"), 0);
+	/* Missing files are named with their path. */
+	assert_int_equal(vmm_set_boot_source(v, &bs, err, sizeof(err)),
+			 -ENOENT);
+	assert_non_null(strstr(err, "kernel_image_path /nonexistent/vmlinux"));
+	bs.kernel = exe();
+	assert_int_equal(vmm_set_boot_source(v, &bs, err, sizeof(err)), 0);
+	bs.initrd = "/nonexistent/initrd";
+	assert_int_equal(vmm_set_boot_source(v, &bs, err, sizeof(err)),
+			 -ENOENT);
+	assert_non_null(strstr(err, "initrd_path /nonexistent/initrd"));
+
+	/* One root drive; it is kept first; a second root is refused. */
+	d.id = "data";
+	d.root = false;
+	assert_int_equal(vmm_put_drive(v, &d, err, sizeof(err)), 0);
+	d.id = "root";
+	d.root = true;
+	assert_int_equal(vmm_put_drive(v, &d, err, sizeof(err)), 0);
+	assert_string_equal(v->drives[0].id, "root");
+	assert_string_equal(v->drives[1].id, "data");
+	d.id = "root2";
+	assert_int_equal(vmm_put_drive(v, &d, err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "'root' is already the root device"));
+	/* Replacing the root drive itself is fine. */
+	d.id = "root";
+	assert_int_equal(vmm_put_drive(v, &d, err, sizeof(err)), 0);
+	assert_int_equal(v->nr_drives, 2);
+	d.id = "gone";
+	d.root = false;
+	d.path = "/nonexistent/disk.img";
+	assert_int_equal(vmm_put_drive(v, &d, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/disk.img"));
+	/* A media change needs a running VM. */
+	assert_int_equal(vmm_patch_drive(v, "root", "/dev/null", err,
+					 sizeof(err)), -EPERM);
+
+	/* Machine: PATCH keeps what it does not name. */
+	assert_int_equal(vmm_set_machine(v, &m, err, sizeof(err)), 0);
+	assert_int_equal(v->vcpus, 1);
+	assert_int_equal(v->mem_mib, 64);
+	/* The balloon cannot be larger than the VM, nor the VM shrink under it. */
+	assert_int_equal(vmm_put_balloon(v, &b, err, sizeof(err)), -EINVAL);
+	b.target_mib = 32;
+	assert_int_equal(vmm_put_balloon(v, &b, err, sizeof(err)), 0);
+	m.mem_mib = 16;
+	assert_int_equal(vmm_set_machine(v, &m, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vmm_patch_balloon(v, 48, err, sizeof(err)), 0);
+	assert_int_equal(v->balloon.target_mib, 48);
+	assert_int_equal(vmm_balloon_stats(v, err, sizeof(err)), -EINVAL);
+
+	/* Actions that need a started VM. */
+	assert_int_equal(vmm_pause(v, err, sizeof(err)), -EPERM);
+	assert_int_equal(vmm_send_ctrl_alt_del(v, err, sizeof(err)), -EPERM);
+	assert_int_equal(vmm_flush_metrics(v, err, sizeof(err)), -EPERM);
+	vmm_destroy(v);
+	free(v);
+}
+
+static void describe_and_config_file(void **state)
+{
+	struct vmm *v = calloc(1, sizeof(*v));
+	char cfg[1024], *s;
+	cJSON *j;
+
+	assert_int_equal(vmm_init(v, NULL), 0);
+	j = api_describe_instance(v);
+	s = cJSON_PrintUnformatted(j);
+	assert_string_equal(s, "{\"app_name\":\"vmon\",\"id\":"
+			    "\"anonymous-instance\",\"state\":\"Not started\","
+			    "\"vmm_version\":\"" VMON_VERSION "\"}");
+	free(s);
+	cJSON_Delete(j);
+
+	snprintf(cfg, sizeof(cfg),
+		 "{\"boot-source\":{\"kernel_image_path\":\"%s\","
+		 "\"boot_args\":\"console=ttyS0\",\"initrd_path\":null},"
+		 "\"drives\":[{\"drive_id\":\"rootfs\",\"is_root_device\":true,"
+		 "\"path_on_host\":\"/dev/null\",\"is_read_only\":true}],"
+		 "\"machine-config\":{\"vcpu_count\":2,\"mem_size_mib\":256},"
+		 "\"cpu-config\":null,\"balloon\":null,"
+		 "\"network-interfaces\":[],\"vsock\":null,\"logger\":null,"
+		 "\"metrics\":null,\"mmds-config\":null,\"entropy\":{},"
+		 "\"pmem\":[],\"memory-hotplug\":null}", exe());
+	assert_int_equal(api_config_apply(v, cfg, strlen(cfg), err,
+					  sizeof(err)), 0);
+	assert_int_equal(v->vcpus, 2);
+	assert_true(v->has_entropy);
+	assert_string_equal(v->drives[0].path, "/dev/null");
+
+	/* What GET /vm/config reports is a config file that applies. */
+	j = api_describe_vm_config(v);
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	vmm_destroy(v);
+	assert_int_equal(vmm_init(v, NULL), 0);
+	assert_int_equal(api_config_apply(v, s, strlen(s), err, sizeof(err)),
+			 0);
+	assert_string_equal(v->boot_args, "console=ttyS0");
+	assert_true(v->drives[0].root && v->drives[0].read_only);
+	free(s);
+	vmm_destroy(v);
+
+	/* Errors say where. */
+	assert_int_equal(vmm_init(v, NULL), 0);
+	expect_err(api_config_apply(v, "{}", 2, err, sizeof(err)),
+		   "missing field 'boot-source'");
+	snprintf(cfg, sizeof(cfg), "{\"boot-source\":{\"kernel_image_path\":"
+		 "\"%s\"},\"drives\":[{\"drive_id\":\"x\"}]}", exe());
+	expect_err(api_config_apply(v, cfg, strlen(cfg), err, sizeof(err)),
+		   "drives[0]: Drive: missing field 'is_root_device'");
+	snprintf(cfg, sizeof(cfg), "{\"boot-source\":{\"kernel_image_path\":"
+		 "\"%s\"},\"mmds-config\":{\"network_interfaces\":[]}}", exe());
+	expect_err(api_config_apply(v, cfg, strlen(cfg), err, sizeof(err)),
+		   "MMDS");
+	snprintf(cfg, sizeof(cfg), "{\"boot-source\":{\"kernel_image_path\":"
+		 "\"%s\"},\"floppy\":{}}", exe());
+	expect_err(api_config_apply(v, cfg, strlen(cfg), err, sizeof(err)),
+		   "unknown field 'floppy'");
+	vmm_destroy(v);
+	free(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(body_syntax),
+		cmocka_unit_test(machine_config_fields),
+		cmocka_unit_test(drive_fields),
+		cmocka_unit_test(net_vsock_balloon_fields),
+		cmocka_unit_test(actions_logger_metrics),
+		cmocka_unit_test(vmm_rules_before_start),
+		cmocka_unit_test(describe_and_config_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
