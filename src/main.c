@@ -15,6 +15,7 @@
 #include "core/exit_status.h"
 #include "core/log.h"
 #include "core/options.h"
+#include "core/teardown.h"
 #include "core/vm.h"
 
 static const char usage[] =
@@ -67,6 +68,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	ret = vm_run(&vm);
 	status = ret ? VMON_EXIT_INTERNAL : vm.exit_status;
+	/* The guest's result is known: do not make anyone wait for KVM. */
+	teardown_exit_fast(status);
 out:
 	vm_destroy(&vm);
 	return status;
