@@ -170,11 +170,39 @@ for cpus in 1 4 254; do
 	fi
 done
 
+# The tables as vmon builds them with PCI: the PCI root (PNP0A08 with
+# _CRS and _PRT), the ECAM reservation and the MCFG table.
+dir=$TMP/pci
+mkdir -p "$dir"
+if "$DUMP" 2 "$dir" pci >"$dir/dump.log" 2>&1; then
+	[ -f "$dir/MCFG.dat" ] || bad "pci: no MCFG.dat"
+	for f in "$dir"/*.dat; do
+		sig=$(basename "$f" .dat)
+		[ "$sig" = RSDP ] && continue
+		disassemble "$dir" "$sig" && roundtrip "$dir" "$sig"
+	done
+	d=$dir/DSDT.dsl
+	expect_count "$d" 'Name \(_HID, EisaId \("PNP0A08"\)' 1 "pci: PCIe root"
+	expect_count "$d" 'Name \(_CID, EisaId \("PNP0A03"\)' 1 "pci: PCI root compatible id"
+	expect_count "$d" 'Name \(_PRT, Package' 1 "pci: interrupt routing"
+	expect_count "$d" 'Name \(_HID, EisaId \("PNP0C02"\)' 2 "pci: motherboard resources"
+	expect_count "$dir/XSDT.dsl" 'ACPI Table Address' 3 "pci: XSDT entries"
+	grep -Eq 'Base Address : 00000000E0000000' "$dir/MCFG.dsl" ||
+		bad "pci: MCFG does not place ECAM at 0xE0000000"
+	if command -v acpiexec >/dev/null 2>&1; then
+		acpiexec -b "evaluate \_SB.PCI0._PRT; evaluate \_SB.PCI0._CRS" \
+			"$dir"/DSDT.dat >"$dir/exec.log" 2>&1
+		grep -E 'ACPI (Error|Warning)|AE_AML' "$dir/exec.log" && bad "pci: acpiexec errors"
+	fi
+else
+	bad "acpi_dump with pci failed"; cat "$dir/dump.log"
+fi
+
 if [ "$errors" -ne 0 ]; then
 	keep=$(mktemp -d /tmp/vmon-acpi.XXXXXX)
 	cp -r "$TMP"/. "$keep"/
 	echo "$errors problem(s); tables, disassembly and logs kept in $keep"
 	exit 1
 fi
-echo "PASS: iasl accepts the tables for 1, 4 and 254 vCPUs"
+echo "PASS: iasl accepts the tables for 1, 4 and 254 vCPUs, and with PCI"
 exit 0

@@ -177,10 +177,11 @@ int main(int argc, char **argv)
 	void *ram;
 	int ret;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: acpi_dump NR_CPUS OUTDIR\n");
+	if (argc != 3 && !(argc == 4 && !strcmp(argv[3], "pci"))) {
+		fprintf(stderr, "usage: acpi_dump NR_CPUS OUTDIR [pci]\n");
 		return 2;
 	}
+	cfg.pci = argc == 4;	/* PCI root, MCFG, ECAM reservation */
 	errno = 0;
 	n = strtoul(argv[1], &end, 0);
 	if (errno || *end || end == argv[1] || n > UINT_MAX) {
