@@ -23,7 +23,7 @@ WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 CFLAGS  := -std=gnu17 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -Isrc \
 	   -DVMON_VERSION='"$(VERSION)"' -DVMON_GITREV='"$(GITREV)"' -MMD -MP
 LDFLAGS := $(SANFLAGS)
-LDLIBS  := -lpthread -lz -llzma -llz4 -lzstd -lcjson -lm
+LDLIBS  := -lpthread -lz -llzma -llz4 -lzstd -lcjson -lm -luring
 
 SRCS    := $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c))
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)

@@ -12,7 +12,9 @@ Environment: VMON, QEMU, GUEST (directory of the .elf images), BENCH_BIN
 
 import argparse
 import datetime
+import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import traceback
@@ -78,6 +80,22 @@ class Context:
         return self._tsc_hz
 
 
+def snapshot(cfg, tmp, doc):
+    """Copies the vmon binary and the guest images into tmp and points
+    cfg there: a rebuild during the run (others' `make`) must not mix two
+    versions in one set of figures.  Records the binary's SHA-256."""
+    os.makedirs(os.path.join(tmp, "guest"))
+    vmon = os.path.join(tmp, "vmon")
+    shutil.copy2(cfg.vmon, vmon)
+    for f in os.listdir(cfg.guest):
+        if f.endswith(".elf"):
+            shutil.copy2(os.path.join(cfg.guest, f), os.path.join(tmp, "guest", f))
+    with open(vmon, "rb") as f:
+        doc["commands"]["vmon_sha256"] = hashlib.sha256(f.read()).hexdigest()
+    doc["machine"]["vmon"] = machine.version(vmon)
+    cfg.vmon, cfg.guest = vmon, os.path.join(tmp, "guest")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="few runs, small N")
@@ -120,6 +138,7 @@ def main(argv=None):
         "rows": [],
     }
     with tempfile.TemporaryDirectory(prefix="vmon-bench.") as tmp:
+        snapshot(cfg, tmp, doc)
         ctx = Context(Runner(cfg, tmp), settings, desc, log)
         for mod in rows.ALL:
             if mod.ID not in wanted:

@@ -6,6 +6,7 @@ pkgs=(
 	gcc make clang            # vmon, the test guest, fuzz targets
 	libcmocka-dev             # unit-test framework
 	libcjson-dev              # the API's JSON bodies
+	liburing-dev              # virtio-blk's io_uring backend
 	curl                      # API integration tests (curl --unix-socket)
 	zlib1g-dev liblzma-dev liblz4-dev libzstd-dev  # unpacking bzImage payloads on the host
 	libclang-rt-14-dev        # libFuzzer and sanitizer runtimes for clang
@@ -14,6 +15,7 @@ pkgs=(
 	busybox-static            # the Linux test's initramfs
 	cpio                      # packs that initramfs
 	python3                   # test scripts (pty, struct)
+	iproute2                  # virtio-net tests: network namespaces, TAP devices
 	gnuplot-nox               # benchmark charts
 )
 missing=()

@@ -68,10 +68,15 @@ static int cmd_run(int argc, char **argv)
 	}
 	ret = vm_run(&vm);
 	status = ret ? VMON_EXIT_INTERNAL : vm.exit_status;
-	/* The guest's result is known: do not make anyone wait for KVM. */
-	teardown_exit_fast(status);
+	/*
+	 * The guest's result is known: release everything of ours, but do
+	 * not make anyone wait for KVM's own teardown (see teardown.h).
+	 */
+	vm.leave_kvm_open = teardown_fast_available();
 out:
 	vm_destroy(&vm);
+	if (vm.leave_kvm_open)
+		teardown_exit_fast(status);
 	return status;
 }
 

@@ -14,6 +14,11 @@ def _run(argv, cwd=None):
         return ""
 
 
+def version(cmd):
+    """First line of `cmd --version`."""
+    return _run([cmd, "--version"]).split("\n")[0] or "unknown"
+
+
 def cpu_model(cpuinfo_text):
     for line in cpuinfo_text.splitlines():
         if line.startswith("model name"):
@@ -44,7 +49,7 @@ def describe(root, vmon, qemu):
         "kernel": platform.release(),
         "kvm_module": kvm_module() + hypervisor,
         "commit": commit,
-        "vmon": _run([vmon, "--version"]).split("\n")[0] or "unknown",
-        "qemu": _run([qemu, "--version"]).split("\n")[0] or "QEMU not found",
+        "vmon": version(vmon),
+        "qemu": version(qemu),
         "loadavg": open("/proc/loadavg").read().split()[:3],
     }

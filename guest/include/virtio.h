@@ -109,6 +109,8 @@ struct vq {
 /* Find the first device of this type, enable memory decoding and bus
  * mastering, parse its capabilities.  0, or -1 when absent/unusable. */
 int vdev_open(struct vdev *d, uint16_t type);
+/* The same for the virtio function at devfn (a second device of a type). */
+int vdev_open_at(struct vdev *d, uint32_t devfn);
 /* Recompute the structures' addresses after a BAR moved. */
 void vdev_remap(struct vdev *d);
 

@@ -45,12 +45,22 @@ void vdev_remap(struct vdev *d)
 
 int vdev_open(struct vdev *d, uint16_t type)
 {
+	uint32_t devfn;
+
+	if (!pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE(type), &devfn)) {
+		memset(d, 0, sizeof(*d));
+		return -1;
+	}
+	return vdev_open_at(d, devfn);
+}
+
+int vdev_open_at(struct vdev *d, uint32_t devfn)
+{
 	uint8_t cap = 0;
 	bool seen[5] = { false };
 
 	memset(d, 0, sizeof(*d));
-	if (!pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE(type), &d->devfn))
-		return -1;
+	d->devfn = devfn;
 	pci_assign_bars(d->devfn);
 	pci_write16(d->devfn, PCI_COMMAND, pci_read16(d->devfn, PCI_COMMAND) |
 		    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);

@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "virtio/balloon.h"
+
 /* cJSON_Add*ToObject returns NULL on failure; cJSON_Print* then fails. */
 static void add_str_or_null(cJSON *o, const char *name, const char *s)
 {
@@ -57,6 +59,23 @@ cJSON *api_describe_balloon(struct vmm *v)
 				v->balloon.stats_interval_s);
 	cJSON_AddFalseToObject(o, "free_page_hinting");
 	cJSON_AddFalseToObject(o, "free_page_reporting");
+	return o;
+}
+
+cJSON *api_describe_balloon_stats(const struct balloon_stats *st)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "target_pages", st->target_pages);
+	cJSON_AddNumberToObject(o, "actual_pages", st->actual_pages);
+	cJSON_AddNumberToObject(o, "target_mib",
+				st->target_pages / BALLOON_PAGES_PER_MIB);
+	cJSON_AddNumberToObject(o, "actual_mib",
+				st->actual_pages / BALLOON_PAGES_PER_MIB);
+	for (unsigned int t = 0; t < BALLOON_S_NR; t++)
+		if (st->present & (1u << t))
+			cJSON_AddNumberToObject(o, balloon_stat_names[t],
+						(double)st->val[t]);
 	return o;
 }
 

@@ -19,6 +19,10 @@ cJSON *api_describe_instance(struct vmm *v);
 cJSON *api_describe_version(void);
 cJSON *api_describe_machine(struct vmm *v);
 cJSON *api_describe_balloon(struct vmm *v);	/* NULL: none configured */
+/* BalloonStats: the device's target and actual size, and each statistic
+ * the driver reported (the rest are left out, as Firecracker does). */
+struct balloon_stats;
+cJSON *api_describe_balloon_stats(const struct balloon_stats *st);
 cJSON *api_describe_vm_config(struct vmm *v);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "api/describe.h"
 #include "api/requests.h"
+#include "virtio/balloon.h"
 
 #define ERR_LEN 512
 
@@ -147,7 +148,12 @@ void api_get_balloon(struct api_ctx *ctx, const char *id, const cJSON *b,
 
 static int op_balloon_stats(struct call *c)
 {
-	return vmm_balloon_stats(c->v, c->err, sizeof(c->err));
+	struct balloon_stats st;
+	int ret = vmm_balloon_stats(c->v, &st, c->err, sizeof(c->err));
+
+	if (!ret)
+		c->out = api_describe_balloon_stats(&st);
+	return ret;
 }
 
 void api_get_balloon_stats(struct api_ctx *ctx, const char *id,

@@ -27,6 +27,21 @@ const char run_usage[] =
 	"  --guest-decompress   bzImage: let the kernel decompress itself instead\n"
 	"                       of unpacking it on the host (slower; for checks)\n"
 	"  --rng                a virtio-rng entropy device (PCI), fed by getrandom\n"
+	"  --net tap=NAME[,mac=MAC][,id=ID]\n"
+	"                       a virtio-net device on the existing TAP device NAME\n"
+	"                       (repeatable, up to 8); MAC like 06:00:ac:10:00:02\n"
+	"  --disk PATH[,ro][,cache=unsafe|writeback][,id=ID]\n"
+	"                       a virtio-blk disk on the raw image PATH (repeatable,\n"
+	"                       up to 16); unsafe (default) makes flushes no-ops,\n"
+	"                       writeback makes them fdatasync; ID is the serial\n"
+	"  --vsock cid=N,uds=PATH\n"
+	"                       a virtio-vsock device, guest CID N (3 or more);\n"
+	"                       host programs connect to the Unix socket PATH and\n"
+	"                       send \"CONNECT <port>\\n\"; guest connections to port\n"
+	"                       P go to PATH_P (Firecracker's convention)\n"
+	"  --balloon[=target_mib=N][,deflate_on_oom][,stats=SECONDS]\n"
+	"                       a virtio-balloon device asking the guest for N MiB\n"
+	"                       (default 0), with memory statistics every SECONDS\n"
 	"  --log-level LEVEL    error, warn (default), info or debug\n"
 	"  -h, --help           this text\n"
 	"\n"
@@ -119,10 +134,181 @@ static int parse_level(const char *s, enum log_level *level)
 	return -EINVAL;
 }
 
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++, s += 3) {
+		if (!isxdigit((unsigned char)s[0]) ||
+		    !isxdigit((unsigned char)s[1]) ||
+		    s[2] != (i == 5 ? '\0' : ':'))
+			return -EINVAL;
+		mac[i] = (uint8_t)strtoul((char[3]){ s[0], s[1], 0 }, NULL, 16);
+	}
+	return 0;
+}
+
+/*
+ * --net tap=NAME[,mac=MAC][,id=ID].  The strings stay in argv: the
+ * commas become NULs.
+ */
+static int parse_net(char *arg, struct vm_config *cfg, char *err,
+		     size_t errlen)
+{
+	struct net_config n = { 0 };
+	char *save = NULL, *tok;
+
+	if (cfg->nr_nets == VM_MAX_NETS) {
+		snprintf(err, errlen, "--net: at most %d network devices",
+			 VM_MAX_NETS);
+		return -EINVAL;
+	}
+	for (tok = strtok_r(arg, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "tap=", 4) && tok[4] && strlen(tok + 4) <= 15) {
+			n.tap = tok + 4;
+		} else if (!strncmp(tok, "mac=", 4) && !parse_mac(tok + 4, n.mac)) {
+			if (n.mac[0] & 1) {
+				snprintf(err, errlen, "--net mac=%s: a multicast "
+					 "address; the guest needs a unicast "
+					 "one (even first byte)", tok + 4);
+				return -EINVAL;
+			}
+			n.has_mac = true;
+		} else if (!strncmp(tok, "id=", 3) && tok[3]) {
+			n.id = tok + 3;
+		} else {
+			snprintf(err, errlen, "--net: '%s' is not tap=NAME (1 to "
+				 "15 characters), mac=XX:XX:XX:XX:XX:XX or "
+				 "id=ID", tok);
+			return -EINVAL;
+		}
+	}
+	if (!n.tap) {
+		snprintf(err, errlen, "--net needs tap=NAME, the host TAP "
+			 "device (ip tuntap add dev NAME mode tap)");
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < cfg->nr_nets; i++) {
+		if (!strcmp(cfg->nets[i].tap, n.tap)) {
+			snprintf(err, errlen, "--net tap=%s given twice", n.tap);
+			return -EINVAL;
+		}
+	}
+	cfg->nets[cfg->nr_nets++] = n;
+	return 0;
+}
+
+/*
+ * --disk PATH[,ro][,cache=unsafe|writeback][,id=ID].  As for --net, the
+ * strings stay in argv (commas become NULs): a PATH cannot hold a comma.
+ */
+static int parse_disk(char *arg, struct vm_config *cfg, char *err,
+		      size_t errlen)
+{
+	struct disk_config d = { .cache = DISK_CACHE_UNSAFE };
+	char *save = NULL, *tok;
+
+	if (cfg->nr_disks == VM_MAX_DISKS) {
+		snprintf(err, errlen, "--disk: at most %d disks", VM_MAX_DISKS);
+		return -EINVAL;
+	}
+	d.path = strtok_r(arg, ",", &save);
+	if (!d.path || arg[0] == ',') {
+		snprintf(err, errlen, "--disk needs the image's PATH first");
+		return -EINVAL;
+	}
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(tok, "ro")) {
+			d.read_only = true;
+		} else if (!strcmp(tok, "cache=unsafe")) {
+			d.cache = DISK_CACHE_UNSAFE;
+		} else if (!strcmp(tok, "cache=writeback")) {
+			d.cache = DISK_CACHE_WRITEBACK;
+		} else if (!strncmp(tok, "id=", 3) && tok[3]) {
+			d.id = tok + 3;
+		} else {
+			snprintf(err, errlen, "--disk %s: '%s' is not ro, "
+				 "cache=unsafe, cache=writeback or id=ID",
+				 d.path, tok);
+			return -EINVAL;
+		}
+	}
+	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
+		if (d.id && cfg->disks[i].id && !strcmp(cfg->disks[i].id, d.id)) {
+			snprintf(err, errlen, "--disk id=%s given twice", d.id);
+			return -EINVAL;
+		}
+	}
+	cfg->disks[cfg->nr_disks++] = d;
+	return 0;
+}
+
+/* --vsock cid=N,uds=PATH: uds= takes the rest, commas and all. */
+static int parse_vsock(char *arg, struct vm_config *cfg, char *err,
+		       size_t errlen)
+{
+	struct vsock_config v = { .enabled = true };
+	unsigned long n;
+	char *tok = arg, *end;
+
+	while (tok && *tok) {
+		end = strchr(tok, ',');
+		if (!strncmp(tok, "uds=", 4) && tok[4]) {
+			v.uds_path = tok + 4;
+			break;
+		}
+		if (end)
+			*end = '\0';
+		if (strncmp(tok, "cid=", 4) ||
+		    parse_uint(tok + 4, 3, UINT32_MAX - 1, &n)) {
+			snprintf(err, errlen, "--vsock: '%s' is not cid=N (3 to "
+				 "4294967294) or uds=PATH", tok);
+			return -EINVAL;
+		}
+		v.guest_cid = (uint32_t)n;
+		tok = end ? end + 1 : NULL;
+	}
+	if (!v.guest_cid || !v.uds_path) {
+		snprintf(err, errlen, "--vsock needs cid=N and uds=PATH, such "
+			 "as --vsock cid=3,uds=/tmp/vm.vsock");
+		return -EINVAL;
+	}
+	cfg->vsock = v;
+	return 0;
+}
+
+/* --balloon[=target_mib=N][,deflate_on_oom][,stats=SECONDS] */
+static int parse_balloon(char *arg, struct vm_config *cfg, char *err,
+			 size_t errlen)
+{
+	struct balloon_config b = { .enabled = true };
+	char *save = NULL, *tok;
+	unsigned long n;
+
+	for (tok = arg ? strtok_r(arg, ",", &save) : NULL; tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "target_mib=", 11) &&
+		    !parse_uint(tok + 11, 0, VMON_MAX_MEM >> 20, &n)) {
+			b.target_mib = (uint32_t)n;
+		} else if (!strcmp(tok, "deflate_on_oom")) {
+			b.deflate_on_oom = true;
+		} else if (!strncmp(tok, "stats=", 6) &&
+			   !parse_uint(tok + 6, 0, 86400, &n)) {
+			b.stats_interval_s = (uint32_t)n;
+		} else {
+			snprintf(err, errlen, "--balloon: '%s' is not "
+				 "target_mib=N, deflate_on_oom or stats=SECONDS "
+				 "(0 to 86400)", tok);
+			return -EINVAL;
+		}
+	}
+	cfg->balloon = b;
+	return 0;
+}
+
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEM,
 	OPT_SERIAL, OPT_DEBUG_EXIT, OPT_LOG_LEVEL, OPT_GUEST_DECOMPRESS,
-	OPT_RNG,
+	OPT_RNG, OPT_NET, OPT_DISK, OPT_VSOCK, OPT_BALLOON,
 };
 
 int run_options_parse(int argc, char **argv, struct run_options *o,
@@ -139,6 +325,10 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "guest-decompress", no_argument, NULL, OPT_GUEST_DECOMPRESS },
 		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "net", required_argument, NULL, OPT_NET },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "vsock", required_argument, NULL, OPT_VSOCK },
+		{ "balloon", optional_argument, NULL, OPT_BALLOON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -202,6 +392,22 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 		case OPT_RNG:
 			o->vm.rng = true;
 			break;
+		case OPT_NET:
+			if (parse_net(optarg, &o->vm, err, errlen))
+				return -EINVAL;
+			break;
+		case OPT_DISK:
+			if (parse_disk(optarg, &o->vm, err, errlen))
+				return -EINVAL;
+			break;
+		case OPT_VSOCK:
+			if (parse_vsock(optarg, &o->vm, err, errlen))
+				return -EINVAL;
+			break;
+		case OPT_BALLOON:
+			if (parse_balloon(optarg, &o->vm, err, errlen))
+				return -EINVAL;
+			break;
 		case OPT_LOG_LEVEL:
 			if (parse_level(optarg, &o->log_level)) {
 				snprintf(err, errlen,
@@ -229,6 +435,12 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 	}
 	if (!o->vm.kernel) {
 		snprintf(err, errlen, "--kernel is required");
+		return -EINVAL;
+	}
+	if (o->vm.balloon.enabled &&
+	    ((uint64_t)o->vm.balloon.target_mib << 20) > o->vm.mem_size) {
+		snprintf(err, errlen, "--balloon target_mib=%u is more than the "
+			 "guest's memory (--mem)", o->vm.balloon.target_mib);
 		return -EINVAL;
 	}
 	return 0;

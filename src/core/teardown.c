@@ -24,7 +24,7 @@
  * CLONE_FILES) but is its own process.  Raw system calls only: it must
  * not touch libc state it shares with vmon's threads.
  */
-static int helper_main(void *arg)
+static __attribute__((unused)) int helper_main(void *arg)
 {
 	pid_t parent = (pid_t)(long)arg;
 
@@ -35,6 +35,15 @@ static int helper_main(void *arg)
 	for (;;)
 		syscall(SYS_pause);
 	return 0;
+}
+
+bool teardown_fast_available(void)
+{
+#ifdef TEARDOWN_SYNC
+	return false;
+#else
+	return true;
+#endif
 }
 
 void teardown_exit_fast(int status)

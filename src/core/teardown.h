@@ -18,11 +18,16 @@
 #ifndef VMON_CORE_TEARDOWN_H
 #define VMON_CORE_TEARDOWN_H
 
+#include <stdbool.h>
+
+/* False in sanitizer builds: then tear down normally, synchronously. */
+bool teardown_fast_available(void);
+
 /*
- * Flush stdio and end the process with `status`, leaving the release of
- * KVM objects and guest RAM to the helper.  Returns only if the helper
- * could not be started (or in sanitizer builds): the caller then tears
- * down normally.
+ * Flush stdio and end the process with `status`, leaving what is still
+ * open (the VM's file descriptor, guest RAM: see vm->leave_kvm_open) to
+ * the helper.  Returns only if the helper could not be started; the
+ * caller then exits normally and the kernel tears down synchronously.
  */
 void teardown_exit_fast(int status);
 

@@ -583,13 +583,19 @@ void vm_destroy(struct vm *vm)
 	machine_destroy(vm);
 	free(vm->supported_cpuid);
 	vm->supported_cpuid = NULL;
-	gm_free(&vm->mem);
 	if (vm->stop_fd >= 0)
 		close(vm->stop_fd);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
-	if (vm->kvm_fd >= 0)
-		close(vm->kvm_fd);
+	/*
+	 * The slow part of a teardown (the VM's last close, unmapping touched
+	 * RAM) may be left to teardown_exit_fast()'s helper.
+	 */
+	if (!vm->leave_kvm_open) {
+		gm_free(&vm->mem);
+		if (vm->vm_fd >= 0)
+			close(vm->vm_fd);
+		if (vm->kvm_fd >= 0)
+			close(vm->kvm_fd);
+	}
 	vm->stop_fd = vm->vm_fd = vm->kvm_fd = -1;
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);

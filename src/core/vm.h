@@ -92,6 +92,9 @@ struct vm {
 	bool paused;
 	unsigned int nr_parked;
 	unsigned int nr_started;
+
+	/* vm_destroy() leaves the VM fd and guest RAM to the exit helper. */
+	bool leave_kvm_open;
 };
 
 /* Open /dev/kvm, create the VM, RAM, irqchip, PIT, buses and devices. */

@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "hw/i8042.h"
+#include "virtio/balloon.h"
+#include "virtio/blk.h"
+#include "virtio/devices.h"
 
 /* Make (Ctrl, Alt, Del), then break in reverse: scancode set 1. */
 const uint8_t vmm_ctrl_alt_del_keys[8] = {
@@ -285,6 +288,9 @@ int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
 		    char *err, size_t len)
 {
 	struct vmm_drive *d;
+	struct virtio_blk *b;
+	char *copy;
+	size_t i;
 	int ret;
 
 	if ((ret = post_boot(v, "PATCH /drives (a media change)", err, len)))
@@ -297,9 +303,22 @@ int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
 	if ((ret = check_file("path_on_host", path,
 			      d->read_only ? O_RDONLY : O_RDWR, err, len)))
 		return ret;
-	/* The virtio-block device will take the new file here. */
-	return say(err, len, -ENODEV, "drive '%s': a media change needs the "
-		   "virtio-block device, which this vmon does not have yet", id);
+	b = virtio_blk_find(&v->vm, id);
+	if (!b)
+		return say(err, len, -ENODEV, "drive '%s' has no virtio-block "
+			   "device", id);
+	if (!(copy = strdup(path)))
+		return say(err, len, -ENOMEM, "out of memory");
+	/* Firecracker's semantics: same drive, new file, new capacity. */
+	if ((ret = virtio_blk_set_media(b, path, err, len))) {
+		free(copy);
+		return ret;
+	}
+	i = (size_t)(d - v->drives);
+	v->cfg.disks[i].path = v->vm.cfg.disks[i].path = copy;
+	free(d->path);
+	d->path = copy;
+	return 0;
 }
 
 static struct vmm_net *find_net(struct vmm *v, const char *id)
@@ -403,9 +422,21 @@ int vmm_put_balloon(struct vmm *v, const struct balloon_config *r, char *err,
 	return 0;
 }
 
+/* The started VM's balloon device (VMM thread). */
+static struct virtio_balloon *running_balloon(struct vmm *v)
+{
+	struct virtio_dev *vd = v->vm_created ?
+		virtio_devices_find(&v->vm, VIRTIO_ID_BALLOON) : NULL;
+
+	return vd ? (struct virtio_balloon *)((char *)vd -
+		offsetof(struct virtio_balloon, vd)) : NULL;
+}
+
 int vmm_patch_balloon(struct vmm *v, uint32_t amount_mib, char *err,
 		      size_t len)
 {
+	struct virtio_balloon *b;
+
 	if (!v->balloon.enabled)
 		return say(err, len, -ENOENT, "no balloon device is configured");
 	if (amount_mib > v->mem_mib)
@@ -416,14 +447,18 @@ int vmm_patch_balloon(struct vmm *v, uint32_t amount_mib, char *err,
 		v->balloon.target_mib = amount_mib;
 		return 0;
 	}
-	/* The virtio-balloon device will take the new target here. */
-	return say(err, len, -ENODEV, "changing the balloon's target needs the "
-		   "virtio-balloon device, which this vmon does not have yet");
+	if (!(b = running_balloon(v)))
+		return say(err, len, -ENODEV, "the VM has no balloon device");
+	virtio_balloon_set_target(b, amount_mib);
+	v->balloon.target_mib = amount_mib;
+	return 0;
 }
 
 int vmm_patch_balloon_stats(struct vmm *v, uint32_t interval_s, char *err,
 			    size_t len)
 {
+	struct virtio_balloon *b;
+
 	if (!v->balloon.enabled)
 		return say(err, len, -ENOENT, "no balloon device is configured");
 	if (vmm_state(v) == VMM_NOT_STARTED) {
@@ -433,12 +468,20 @@ int vmm_patch_balloon_stats(struct vmm *v, uint32_t interval_s, char *err,
 	if (!v->balloon.stats_interval_s != !interval_s)
 		return say(err, len, -EINVAL, "balloon statistics cannot be "
 			   "turned on or off after the VM starts");
-	return say(err, len, -ENODEV, "balloon statistics need the "
-		   "virtio-balloon device, which this vmon does not have yet");
+	if (!(b = running_balloon(v)))
+		return say(err, len, -ENODEV, "the VM has no balloon device");
+	if (virtio_balloon_set_stats_interval(b, interval_s))
+		return say(err, len, -EINVAL, "cannot change the statistics "
+			   "interval to %u s", interval_s);
+	v->balloon.stats_interval_s = interval_s;
+	return 0;
 }
 
-int vmm_balloon_stats(struct vmm *v, char *err, size_t len)
+int vmm_balloon_stats(struct vmm *v, struct balloon_stats *out, char *err,
+		      size_t len)
 {
+	struct virtio_balloon *b;
+
 	if (!v->balloon.enabled)
 		return say(err, len, -ENOENT, "no balloon device is configured");
 	if (!v->balloon.stats_interval_s)
@@ -447,8 +490,10 @@ int vmm_balloon_stats(struct vmm *v, char *err, size_t len)
 	if (vmm_state(v) == VMM_NOT_STARTED)
 		return say(err, len, -EPERM, "balloon statistics need a "
 			   "started VM");
-	return say(err, len, -ENODEV, "balloon statistics need the "
-		   "virtio-balloon device, which this vmon does not have yet");
+	if (!(b = running_balloon(v)))
+		return say(err, len, -ENODEV, "the VM has no balloon device");
+	virtio_balloon_get_stats(b, out);
+	return 0;
 }
 
 int vmm_put_serial(struct vmm *v, const char *path, char *err, size_t len)

@@ -171,8 +171,10 @@ int vmm_patch_balloon(struct vmm *v, uint32_t amount_mib, char *err,
 		      size_t len);
 int vmm_patch_balloon_stats(struct vmm *v, uint32_t interval_s, char *err,
 			    size_t len);
-/* The balloon device's statistics; -ENODEV until there is a device. */
-int vmm_balloon_stats(struct vmm *v, char *err, size_t len);
+/* The balloon device's statistics into *out; -EPERM before the start. */
+struct balloon_stats;
+int vmm_balloon_stats(struct vmm *v, struct balloon_stats *out, char *err,
+		      size_t len);
 int vmm_put_serial(struct vmm *v, const char *path, char *err, size_t len);
 int vmm_put_logger(struct vmm *v, const struct vmm_logger_req *r, char *err,
 		   size_t len);

@@ -7,8 +7,12 @@
 
 #include "core/log.h"
 #include "core/vm.h"
+#include "virtio/balloon.h"
+#include "virtio/blk.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 #include "virtio/virtio_pci.h"
+#include "virtio/vsock.h"
 
 /*
  * Every virtio device type vmon has, in PCI slot order: how many the
@@ -33,8 +37,78 @@ static struct virtio_dev *rng_make(struct vm *vm, unsigned int index)
 	return rng ? &rng->vd : NULL;
 }
 
+static unsigned int net_count(const struct vm_config *cfg)
+{
+	return cfg->nr_nets;
+}
+
+static struct virtio_dev *net_make(struct vm *vm, unsigned int index)
+{
+	struct virtio_net *net = virtio_net_from_config(&vm->cfg.nets[index],
+							&vm->loop, &vm->metrics);
+
+	return net ? &net->vd : NULL;
+}
+
+static unsigned int blk_count(const struct vm_config *cfg)
+{
+	return cfg->nr_disks;
+}
+
+/* A disk that cannot be used sets errno to EINVAL (exit status 2). */
+static struct virtio_dev *blk_make(struct vm *vm, unsigned int index)
+{
+	const struct blk_params p = {
+		.disk = &vm->cfg.disks[index], .index = index,
+		.loop = &vm->loop, .registry = &vm->metrics,
+	};
+	struct virtio_blk *b;
+	char err[512];
+	int ret = virtio_blk_new(&p, &b, err, sizeof(err));
+
+	if (ret) {
+		log_error("%s", err);
+		errno = -ret;
+		return NULL;
+	}
+	return &b->vd;
+}
+
+static unsigned int vsock_count(const struct vm_config *cfg)
+{
+	return cfg->vsock.enabled ? 1 : 0;
+}
+
+/* A socket path that cannot be listened on is a bad argument: EINVAL. */
+static struct virtio_dev *vsock_make(struct vm *vm, unsigned int index)
+{
+	struct virtio_vsock *vs = virtio_vsock_new(&vm->cfg.vsock, &vm->loop,
+						   &vm->metrics);
+
+	if (!vs)
+		errno = EINVAL;
+	return vs ? &vs->vd : NULL;
+}
+
+static unsigned int balloon_count(const struct vm_config *cfg)
+{
+	return cfg->balloon.enabled ? 1 : 0;
+}
+
+static struct virtio_dev *balloon_make(struct vm *vm, unsigned int index)
+{
+	struct virtio_balloon *b = virtio_balloon_new(&vm->cfg.balloon,
+						      &vm->loop, &vm->metrics);
+
+	return b ? &b->vd : NULL;
+}
+
 static const struct device_kind kinds[] = {
 	{ "virtio-rng", rng_count, rng_make },
+	{ "virtio-net", net_count, net_make },
+	{ "virtio-blk", blk_count, blk_make },
+	{ "virtio-vsock", vsock_count, vsock_make },
+	{ "virtio-balloon", balloon_count, balloon_make },
 	/* Next: virtio-blk (cfg->disks), virtio-net (cfg->nets), vsock,
 	 * balloon. */
 };
@@ -55,10 +129,11 @@ int virtio_devices_create(struct vm *vm)
 					  VIRTIO_MAX_DEVICES);
 				return -ENOSPC;
 			}
+			errno = 0;
 			vd = kinds[k].make(vm, i);
 			if (!vd) {
 				log_error("cannot create %s #%u", kinds[k].name, i);
-				return -ENOMEM;
+				return errno ? -errno : -ENOMEM;
 			}
 			ret = virtio_pci_create(vm->pci, vd, &vm->mem, &vm->loop,
 						&vds->dev[vds->nr]);
@@ -73,6 +148,16 @@ int virtio_devices_create(struct vm *vm)
 		}
 	}
 	return 0;
+}
+
+struct virtio_dev *virtio_devices_find(struct vm *vm, uint16_t type)
+{
+	struct virtio_devices *vds = vm->virtio;
+
+	for (unsigned int i = 0; vds && i < vds->nr; i++)
+		if (vds->dev[i]->vd->type == type)
+			return vds->dev[i]->vd;
+	return NULL;
 }
 
 void virtio_devices_destroy(struct vm *vm)

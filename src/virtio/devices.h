@@ -6,6 +6,8 @@
 #ifndef VMON_VIRTIO_DEVICES_H
 #define VMON_VIRTIO_DEVICES_H
 
+#include <stdint.h>
+
 struct vm;
 struct virtio_pci;
 
@@ -18,6 +20,8 @@ struct virtio_devices {
 
 /* Create every device vm->cfg asks for on vm->pci.  0 or -errno. */
 int virtio_devices_create(struct vm *vm);
+/* The first device of this type (VIRTIO_ID_*), or NULL. */
+struct virtio_dev *virtio_devices_find(struct vm *vm, uint16_t type);
 /* Reset and free them.  No vCPU may be running. */
 void virtio_devices_destroy(struct vm *vm);
 

@@ -27,8 +27,10 @@
 /*
  * Attach to the TAP device `name` (created beforehand, e.g. with
  * `ip tuntap add dev NAME mode tap`, in vmon's network namespace), with
- * the vnet header at 12 bytes, non-blocking, close-on-exec.  Returns the
- * fd, or -errno with a message in err saying what to do.
+ * the vnet header at 12 bytes, non-blocking, close-on-exec.  Where there
+ * is no such device and the caller has CAP_NET_ADMIN, the kernel creates
+ * a transient one (down, gone with the fd).  Returns the fd, or -errno
+ * with a message in err saying what to do.
  */
 int tap_open(const char *name, char *err, size_t errlen);
 

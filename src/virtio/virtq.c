@@ -348,6 +348,42 @@ bool virtq_should_notify(struct virtq *vq)
 	return notify;
 }
 
+bool virtq_avail_pending(struct virtq *vq)
+{
+	return vq->ready && !vq->broken && load_avail_idx(vq) != vq->last_avail;
+}
+
+void virtq_set_notification(struct virtq *vq, bool enable)
+{
+	if (!vq->ready || vq->broken)
+		return;
+	if (vq->event_idx) {
+		/*
+		 * The driver notifies when avail->idx passes avail_event.
+		 * One behind what we have taken: only after 2^16 more
+		 * buffers, in effect never.  Enabling (or virtq_pop finding
+		 * the ring empty) puts it back at last_avail.
+		 */
+		__atomic_store_n(avail_event(vq),
+				 (uint16_t)(vq->last_avail - (enable ? 0 : 1)),
+				 __ATOMIC_RELAXED);
+	} else {
+		uint16_t f = __atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED);
+
+		f = enable ? f & (uint16_t)~VIRTQ_USED_F_NO_NOTIFY :
+			     f | VIRTQ_USED_F_NO_NOTIFY;
+		__atomic_store_n(&vq->used->flags, f, __ATOMIC_RELAXED);
+	}
+	/*
+	 * Store -> load: the driver must see notifications back on before
+	 * our caller's next look at avail->idx, or a buffer published in
+	 * between would be missed by both (the driver has the mirror fence
+	 * between its avail->idx store and its flags/avail_event load).
+	 */
+	if (enable)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 size_t virtq_chain_read(const struct virtq_chain *c, size_t off, void *dst,
 			size_t len)
 {

@@ -179,6 +179,18 @@ int virtq_push(struct virtq *vq, uint16_t head, uint32_t written);
  */
 bool virtq_should_notify(struct virtq *vq);
 
+/* Is a chain waiting?  Unlike virtq_pop, never re-arms notifications. */
+bool virtq_avail_pending(struct virtq *vq);
+
+/*
+ * Ask the driver to notify us of new buffers, or not to (a device that
+ * polls the ring meanwhile): VIRTQ_USED_F_NO_NOTIFY, or with EVENT_IDX
+ * avail_event (2.7.7, 2.7.10).  A hint the driver may ignore.  After
+ * enabling, check virtq_avail_pending() again: a buffer made available
+ * before the driver saw the change brings no notification.
+ */
+void virtq_set_notification(struct virtq *vq, bool enable);
+
 /* Copy helpers over a chain's buffers: bytes copied. */
 size_t virtq_chain_read(const struct virtq_chain *c, size_t off, void *dst,
 			size_t len);

@@ -139,7 +139,9 @@ expect("PUT", "/drives/root", {"drive_id": "root", "path_on_host":
        "path_on_host /nonexistent/root.img: No such file")
 expect("PUT", "/actions", {"action_type": "InstanceStart"}, 400,
        "no boot source")
-expect("PUT", "/drives/root", {"drive_id": "root", "path_on_host": "/dev/null",
+root_img = sock + ".root.img"     # in the test's temporary directory
+open(root_img, "wb").truncate(1 << 20)
+expect("PUT", "/drives/root", {"drive_id": "root", "path_on_host": root_img,
                                "is_root_device": True}, 204, "")
 expect("PUT", "/drives/root2", {"drive_id": "root2", "path_on_host":
                                 "/dev/null", "is_root_device": True}, 400,
@@ -152,16 +154,17 @@ expect("PUT", "/balloon", {"amount_mib": 65, "deflate_on_oom": False}, 400,
 expect("PUT", "/balloon", {"amount_mib": 16, "deflate_on_oom": False,
                            "stats_polling_interval_s": 1}, 204, "")
 expect("PUT", "/actions", {"action_type": "InstanceStart"}, 204, "")
-# Pinned until the virtio-balloon and virtio-block devices take run-time
-# changes: replace these when they land.
-expect("PATCH", "/balloon", {"amount_mib": 8}, 400,
-       "needs the virtio-balloon device")
-expect("GET", "/balloon/statistics", None, 400, "virtio-balloon device")
+# The balloon takes run-time changes; statistics stay on once on.
+expect("PATCH", "/balloon", {"amount_mib": 65}, 400, "more than the VM's")
+expect("PATCH", "/balloon", {"amount_mib": 8}, 204, "")
+expect("GET", "/balloon/statistics", None, 200, "")
 expect("PATCH", "/balloon/statistics", {"stats_polling_interval_s": 0}, 400,
        "cannot be turned on or off")
 expect("PATCH", "/drives/root", {"drive_id": "root",
                                  "path_on_host": "/dev/null"}, 400,
-       "needs the virtio-block device")
+       "disk /dev/null: not a regular file or a block device")
+expect("PATCH", "/drives/root", {"drive_id": "root",
+                                 "path_on_host": root_img}, 204, "")
 expect("PUT", "/balloon", {"amount_mib": 8, "deflate_on_oom": False}, 400,
        "before the VM starts")
 expect("PUT", "/actions", {"action_type": "InstanceStart"}, 400,

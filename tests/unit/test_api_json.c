@@ -334,7 +334,8 @@ static void vmm_rules_before_start(void **state)
 	assert_int_equal(vmm_set_machine(v, &m, err, sizeof(err)), -EINVAL);
 	assert_int_equal(vmm_patch_balloon(v, 48, err, sizeof(err)), 0);
 	assert_int_equal(v->balloon.target_mib, 48);
-	assert_int_equal(vmm_balloon_stats(v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vmm_balloon_stats(v, NULL, err, sizeof(err)),
+			 -EINVAL);
 
 	/* Actions that need a started VM. */
 	assert_int_equal(vmm_pause(v, err, sizeof(err)), -EPERM);
