@@ -9,10 +9,15 @@ ifeq ($(SAN),1)
 BUILD   ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT     := -O1 -g
+VMON_LDFLAGS :=
 else
 BUILD   ?= build
 SANFLAGS :=
 OPT     := -O2 -g
+# vmon itself is a static PIE (ASLR kept): no libc.so and friends mapped
+# whole with fault-around, less RSS and a faster start.  The sanitizers
+# need a dynamic link; so does cmocka for the unit tests.
+VMON_LDFLAGS := -static-pie
 endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -23,7 +28,7 @@ WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 CFLAGS  := -std=gnu17 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -Isrc \
 	   -DVMON_VERSION='"$(VERSION)"' -DVMON_GITREV='"$(GITREV)"' -MMD -MP
 LDFLAGS := $(SANFLAGS)
-LDLIBS  := -lpthread -lz -llzma -llz4 -lzstd -lcjson -lm -luring
+LDLIBS  := -lpthread -lz -llzma -llz4 -lzstd -ljansson -lm -luring
 
 SRCS    := $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c))
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
@@ -44,7 +49,7 @@ unit: $(UNIT_BINS)
 tools: $(TOOL_BINS)
 
 $(BUILD)/vmon: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) $(VMON_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

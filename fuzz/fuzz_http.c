@@ -17,7 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void schemas(const cJSON *j)
+static void schemas(const json_t *j)
 {
 	struct vmm_boot_source bs;
 	struct vmm_machine m;
@@ -88,11 +88,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (used == 0 || used > len ||
 			    req.content_length > HTTP_MAX_BODY)
 				abort();
-			cJSON *j = json_parse_body(req.body, req.content_length,
-						   err, sizeof(err));
+			json_t *j = json_parse_body(req.body, req.content_length,
+						    err, sizeof(err));
 			if (j)
 				schemas(j);
-			cJSON_Delete(j);
+			json_decref(j);
 			memmove(buf, buf + used, len - used);
 			len -= used;
 		}

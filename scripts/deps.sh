@@ -4,8 +4,10 @@
 set -eu
 pkgs=(
 	gcc make clang            # vmon, the test guest, fuzz targets
+	libc6-dev                 # libc.a for the static vmon; the -dev packages
+	                          # below ship their .a too
 	libcmocka-dev             # unit-test framework
-	libcjson-dev              # the API's JSON bodies
+	libjansson-dev            # the API's JSON bodies
 	liburing-dev              # virtio-blk's io_uring backend
 	curl                      # API integration tests (curl --unix-socket)
 	zlib1g-dev liblzma-dev liblz4-dev libzstd-dev  # unpacking bzImage payloads on the host

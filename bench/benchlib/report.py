@@ -171,6 +171,7 @@ def chart(path, rows, tmpdir, title=""):
         f"set terminal pngcairo size {cols * 700},{nrows * 420} font ',9'" if _has_cairo(gnuplot)
         else f"set terminal png size {cols * 700},{nrows * 420}",
         f"set output '{path}.tmp'",
+        "set termoption noenhanced",
         f"set multiplot layout {nrows},{cols} title \"{title}\"",
         "set style data histogram",
         "set style histogram errorbars gap 1 lw 1",

@@ -16,13 +16,15 @@ sequential writes, then 1 MiB sequential reads, one in flight; then 4 KiB
 reads at random 4 KiB-aligned offsets with 1 and with 32 in flight; each
 job for `ms` milliseconds.  The image (256 MiB) is a file in /dev/shm,
 written over by the first job, so every read finds data in the page
-cache.  vmon: `--disk IMG` (io_uring, cache unsafe: no flushes are sent
-anyway); QEMU: microvm with PCIe, `-drive cache=writeback,aio=io_uring`,
-`-device virtio-blk-pci,disable-legacy=on`, its device on the main loop
-(no iothread), as the brief's command line has it.  JSON only: the same
-QEMU with an iothread (`-object iothread`, which busy-polls for up to
-32 us, as vmon's device does after activity), and each process's CPU
-time (user + sys, the polling vCPU included)."""
+cache.  vmon: `--disk IMG` (io_uring; on tmpfs, reads and writes up to
+64 KiB are copied inline on the VMM thread; the queue is polled after
+activity for an adaptive window of up to 128 us, the default; cache
+unsafe, though no flushes are sent); QEMU: microvm with PCIe,
+`-drive cache=writeback,aio=io_uring`, `-device
+virtio-blk-pci,disable-legacy=on`, its device on the main loop (no
+iothread).  JSON only: the same QEMU with an iothread (`-object
+iothread`, which busy-polls the queue for up to 32 us), and each
+process's CPU time (user + sys, the polling vCPU included)."""
 
 JOBS = (("seqwrite1m", 1, "mbps", "sequential write, 1 MiB, qd 1", "MB/s"),
         ("seqread1m", 1, "mbps", "sequential read, 1 MiB, qd 1", "MB/s"),

@@ -30,42 +30,44 @@ static int where(int ret, const char *section, int index, char *err,
 	return ret;
 }
 
-static int apply_drives(struct vmm *v, const cJSON *a, char *err, size_t len)
+static int apply_drives(struct vmm *v, const json_t *a, char *err, size_t len)
 {
-	const cJSON *it;
-	int i = 0, ret;
+	const json_t *it;
+	size_t i;
+	int ret;
 
-	cJSON_ArrayForEach(it, a) {
+	json_array_foreach(a, i, it) {
 		struct vmm_drive_req r;
 
 		ret = api_parse_drive(it, NULL, &r, err, len);
 		if (!ret)
 			ret = vmm_put_drive(v, &r, err, len);
-		if (where(ret, "drives", i++, err, len))
+		if (where(ret, "drives", (int)i, err, len))
 			return ret;
 	}
 	return 0;
 }
 
-static int apply_nets(struct vmm *v, const cJSON *a, char *err, size_t len)
+static int apply_nets(struct vmm *v, const json_t *a, char *err, size_t len)
 {
-	const cJSON *it;
-	int i = 0, ret;
+	const json_t *it;
+	size_t i;
+	int ret;
 
-	cJSON_ArrayForEach(it, a) {
+	json_array_foreach(a, i, it) {
 		struct vmm_net_req r;
 
 		ret = api_parse_net(it, NULL, &r, err, len);
 		if (!ret)
 			ret = vmm_put_net(v, &r, err, len);
-		if (where(ret, "network-interfaces", i++, err, len))
+		if (where(ret, "network-interfaces", (int)i, err, len))
 			return ret;
 	}
 	return 0;
 }
 
 /* Each section parsed and applied like its API request. */
-static int apply_section(struct vmm *v, const char *name, const cJSON *j,
+static int apply_section(struct vmm *v, const char *name, const json_t *j,
 			 char *err, size_t len)
 {
 	int ret;
@@ -154,21 +156,21 @@ int api_config_apply(struct vmm *v, const char *text, size_t len, char *err,
 		F("memory-hotplug", J_OBJECT,
 		  NOT("vmon does not support memory hotplug")),
 	};
-	cJSON *j = json_parse_body(text, len, err, elen);
+	json_t *j = json_parse_body(text, len, err, elen);
 	int ret = -EINVAL;
 
 	if (!j)
 		return ret;
 	if ((ret = json_check(j, "config file", f, COUNT(f), err, elen)))
 		goto out;
-	if (cJSON_GetArraySize(json_get(j, "pmem")) > 0) {
+	if (json_array_size(json_get(j, "pmem")) > 0) {
 		snprintf(err, elen, "pmem: vmon does not support virtio-pmem "
 			 "devices");
 		ret = -EINVAL;
 		goto out;
 	}
 	for (size_t i = 0; i < COUNT(order); i++) {
-		const cJSON *s = json_get(j, order[i]);
+		const json_t *s = json_get(j, order[i]);
 
 		if (s && (ret = where(apply_section(v, order[i], s, err, elen),
 				      order[i], -1, err, elen)))
@@ -176,7 +178,7 @@ int api_config_apply(struct vmm *v, const char *text, size_t len, char *err,
 	}
 	ret = 0;
 out:
-	cJSON_Delete(j);
+	json_decref(j);
 	return ret;
 }
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "api/client.h"
 #include "core/exit_status.h"
@@ -66,39 +66,44 @@ static const struct ctl_cmd cmds[] = {
 	  "{\"action_type\":\"FlushMetrics\"}", false, "metrics flushed" },
 };
 
+/* An answer's body, any JSON value; NULL when it is not JSON. */
+static json_t *parse(const char *body)
+{
+	return json_loads(body, JSON_DECODE_ANY, NULL);
+}
+
 static void print_status(const char *body)
 {
-	cJSON *j = cJSON_Parse(body);
+	json_t *j = parse(body);
 	const char *keys[] = { "id", "state", "app_name", "vmm_version" };
 	const char *labels[] = { "id", "state", "vmm", "version" };
 
 	for (size_t i = 0; i < 4; i++) {
-		const cJSON *it = cJSON_GetObjectItemCaseSensitive(j, keys[i]);
+		const char *s = json_string_value(json_object_get(j, keys[i]));
 
-		printf("%-8s %s\n", labels[i], cJSON_IsString(it) ?
-		       it->valuestring : "?");
+		printf("%-8s %s\n", labels[i], s ? s : "?");
 	}
-	cJSON_Delete(j);
+	json_decref(j);
 }
 
 static void print_json(const char *body)
 {
-	cJSON *j = cJSON_Parse(body);
-	char *s = j ? cJSON_Print(j) : NULL;
+	json_t *j = parse(body);
+	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				    JSON_ENCODE_ANY) : NULL;
 
 	puts(s ? s : body);
 	free(s);
-	cJSON_Delete(j);
+	json_decref(j);
 }
 
 static void print_fault(int status, const char *body)
 {
-	cJSON *j = cJSON_Parse(body);
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "fault_message");
+	json_t *j = parse(body);
+	const char *m = json_string_value(json_object_get(j, "fault_message"));
 
-	fprintf(stderr, "vmon ctl: %s (HTTP %d)\n",
-		cJSON_IsString(m) ? m->valuestring : body, status);
-	cJSON_Delete(j);
+	fprintf(stderr, "vmon ctl: %s (HTTP %d)\n", m ? m : body, status);
+	json_decref(j);
 }
 
 int ctl_main(int argc, char **argv)
@@ -217,12 +222,12 @@ static void ps_one(const char *pid, int ac, char **av)
 	if (strcmp(sock, "-") &&
 	    !api_client_request(sock, "GET", "/", NULL, PS_TIMEOUT_MS, &r, err,
 				sizeof(err))) {
-		cJSON *j = cJSON_Parse(r.body);
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "state");
+		json_t *j = parse(r.body);
+		const char *s = json_string_value(json_object_get(j, "state"));
 
-		if (cJSON_IsString(s))
-			snprintf(state, sizeof(state), "%s", s->valuestring);
-		cJSON_Delete(j);
+		if (s)
+			snprintf(state, sizeof(state), "%s", s);
+		json_decref(j);
 		api_reply_free(&r);
 	}
 	printf("%-8s %-20s %-12s %s\n", pid, id ? id : "anonymous-instance",

@@ -3,181 +3,201 @@
 
 #include <stdio.h>
 
+#include "api/requests.h"
 #include "virtio/balloon.h"
 
-/* cJSON_Add*ToObject returns NULL on failure; cJSON_Print* then fails. */
-static void add_str_or_null(cJSON *o, const char *name, const char *s)
+/* Members in the order they are added (json_compact keeps it).  Out of
+ * memory, a member is left out, as jansson's setters take NULL. */
+static void add(json_t *o, const char *name, json_t *v)
 {
-	if (s)
-		cJSON_AddStringToObject(o, name, s);
-	else
-		cJSON_AddNullToObject(o, name);
+	json_object_set_new(o, name, v);
 }
 
-cJSON *api_describe_instance(struct vmm *v)
+static void add_str(json_t *o, const char *name, const char *s)
 {
-	cJSON *o = cJSON_CreateObject();
+	add(o, name, json_text(s));
+}
 
-	cJSON_AddStringToObject(o, "app_name", "vmon");
-	cJSON_AddStringToObject(o, "id", v->id);
-	cJSON_AddStringToObject(o, "state", vmm_state_name(vmm_state(v)));
-	cJSON_AddStringToObject(o, "vmm_version", VMON_VERSION);
+static void add_str_or_null(json_t *o, const char *name, const char *s)
+{
+	add(o, name, s ? json_text(s) : json_null());
+}
+
+static void add_num(json_t *o, const char *name, uint64_t v)
+{
+	add(o, name, json_u64(v));
+}
+
+static void add_bool(json_t *o, const char *name, bool b)
+{
+	add(o, name, json_boolean(b));
+}
+
+/* A new object or array member, to fill; NULL when out of memory. */
+static json_t *add_new(json_t *o, const char *name, json_t *x)
+{
+	return json_object_set_new(o, name, x) ? NULL : x;
+}
+
+json_t *api_describe_instance(struct vmm *v)
+{
+	json_t *o = json_object();
+
+	add_str(o, "app_name", "vmon");
+	add_str(o, "id", v->id);
+	add_str(o, "state", vmm_state_name(vmm_state(v)));
+	add_str(o, "vmm_version", VMON_VERSION);
 	return o;
 }
 
-cJSON *api_describe_version(void)
+json_t *api_describe_version(void)
 {
-	cJSON *o = cJSON_CreateObject();
+	json_t *o = json_object();
 
-	cJSON_AddStringToObject(o, "firecracker_version",
-				API_FIRECRACKER_VERSION);
+	add_str(o, "firecracker_version", API_FIRECRACKER_VERSION);
 	return o;
 }
 
-cJSON *api_describe_machine(struct vmm *v)
+json_t *api_describe_machine(struct vmm *v)
 {
-	cJSON *o = cJSON_CreateObject();
+	json_t *o = json_object();
 
-	cJSON_AddNumberToObject(o, "vcpu_count", v->vcpus);
-	cJSON_AddNumberToObject(o, "mem_size_mib", (double)v->mem_mib);
-	cJSON_AddFalseToObject(o, "smt");
-	cJSON_AddFalseToObject(o, "track_dirty_pages");
-	cJSON_AddStringToObject(o, "huge_pages", "None");
+	add_num(o, "vcpu_count", v->vcpus);
+	add_num(o, "mem_size_mib", v->mem_mib);
+	add_bool(o, "smt", false);
+	add_bool(o, "track_dirty_pages", false);
+	add_str(o, "huge_pages", "None");
 	return o;
 }
 
-cJSON *api_describe_balloon(struct vmm *v)
+json_t *api_describe_balloon(struct vmm *v)
 {
-	cJSON *o;
+	json_t *o;
 
 	if (!v->balloon.enabled)
 		return NULL;
-	o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "amount_mib", v->balloon.target_mib);
-	cJSON_AddBoolToObject(o, "deflate_on_oom", v->balloon.deflate_on_oom);
-	cJSON_AddNumberToObject(o, "stats_polling_interval_s",
-				v->balloon.stats_interval_s);
-	cJSON_AddFalseToObject(o, "free_page_hinting");
-	cJSON_AddFalseToObject(o, "free_page_reporting");
+	o = json_object();
+	add_num(o, "amount_mib", v->balloon.target_mib);
+	add_bool(o, "deflate_on_oom", v->balloon.deflate_on_oom);
+	add_num(o, "stats_polling_interval_s", v->balloon.stats_interval_s);
+	add_bool(o, "free_page_hinting", false);
+	add_bool(o, "free_page_reporting", false);
 	return o;
 }
 
-cJSON *api_describe_balloon_stats(const struct balloon_stats *st)
+json_t *api_describe_balloon_stats(const struct balloon_stats *st)
 {
-	cJSON *o = cJSON_CreateObject();
+	json_t *o = json_object();
 
-	cJSON_AddNumberToObject(o, "target_pages", st->target_pages);
-	cJSON_AddNumberToObject(o, "actual_pages", st->actual_pages);
-	cJSON_AddNumberToObject(o, "target_mib",
-				st->target_pages / BALLOON_PAGES_PER_MIB);
-	cJSON_AddNumberToObject(o, "actual_mib",
-				st->actual_pages / BALLOON_PAGES_PER_MIB);
+	add_num(o, "target_pages", st->target_pages);
+	add_num(o, "actual_pages", st->actual_pages);
+	add_num(o, "target_mib", st->target_pages / BALLOON_PAGES_PER_MIB);
+	add_num(o, "actual_mib", st->actual_pages / BALLOON_PAGES_PER_MIB);
 	for (unsigned int t = 0; t < BALLOON_S_NR; t++)
 		if (st->present & (1u << t))
-			cJSON_AddNumberToObject(o, balloon_stat_names[t],
-						(double)st->val[t]);
+			add_num(o, balloon_stat_names[t], st->val[t]);
 	return o;
 }
 
-static cJSON *describe_drive(const struct vmm_drive *d)
+static json_t *describe_drive(const struct vmm_drive *d)
 {
-	cJSON *o = cJSON_CreateObject();
+	json_t *o = json_object();
 
-	cJSON_AddStringToObject(o, "drive_id", d->id);
+	add_str(o, "drive_id", d->id);
 	add_str_or_null(o, "partuuid", d->partuuid);
-	cJSON_AddBoolToObject(o, "is_root_device", d->root);
-	cJSON_AddStringToObject(o, "cache_type", d->cache == DISK_CACHE_WRITEBACK
-						 ? "Writeback" : "Unsafe");
-	cJSON_AddBoolToObject(o, "is_read_only", d->read_only);
-	cJSON_AddStringToObject(o, "path_on_host", d->path);
-	cJSON_AddStringToObject(o, "io_engine", "Sync");
-	cJSON_AddNullToObject(o, "rate_limiter");
-	cJSON_AddNullToObject(o, "socket");
+	add_bool(o, "is_root_device", d->root);
+	add_str(o, "cache_type", d->cache == DISK_CACHE_WRITEBACK
+				 ? "Writeback" : "Unsafe");
+	add_bool(o, "is_read_only", d->read_only);
+	add_str(o, "path_on_host", d->path);
+	add_str(o, "io_engine", "Sync");
+	add(o, "rate_limiter", json_null());
+	add(o, "socket", json_null());
 	return o;
 }
 
-static cJSON *describe_net(const struct vmm_net *n)
+static json_t *describe_net(const struct vmm_net *n)
 {
-	cJSON *o = cJSON_CreateObject();
+	json_t *o = json_object();
 	char mac[18];
 
-	cJSON_AddStringToObject(o, "iface_id", n->id);
-	cJSON_AddStringToObject(o, "host_dev_name", n->tap);
+	add_str(o, "iface_id", n->id);
+	add_str(o, "host_dev_name", n->tap);
 	if (n->has_mac) {
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 			 n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4],
 			 n->mac[5]);
-		cJSON_AddStringToObject(o, "guest_mac", mac);
+		add_str(o, "guest_mac", mac);
 	} else {
-		cJSON_AddNullToObject(o, "guest_mac");
+		add(o, "guest_mac", json_null());
 	}
-	cJSON_AddNullToObject(o, "rx_rate_limiter");
-	cJSON_AddNullToObject(o, "tx_rate_limiter");
+	add(o, "rx_rate_limiter", json_null());
+	add(o, "tx_rate_limiter", json_null());
 	return o;
 }
 
-static cJSON *describe_logger(struct vmm *v)
+static json_t *describe_logger(struct vmm *v)
 {
 	static const char *const names[] = { "Error", "Warning", "Info",
 					     "Debug" };
-	cJSON *o;
+	json_t *o;
 
 	if (!v->has_logger)
-		return cJSON_CreateNull();
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "level", v->log_level == LOG_OFF
-				? "Off" : names[v->log_level]);
+		return json_null();
+	o = json_object();
+	add_str(o, "level", v->log_level == LOG_OFF
+			    ? "Off" : names[v->log_level]);
 	add_str_or_null(o, "log_path", v->log_path);
-	cJSON_AddBoolToObject(o, "show_level", v->log_show_level);
-	cJSON_AddBoolToObject(o, "show_log_origin", v->log_show_origin);
+	add_bool(o, "show_level", v->log_show_level);
+	add_bool(o, "show_log_origin", v->log_show_origin);
 	add_str_or_null(o, "module", v->log_module);
 	return o;
 }
 
-cJSON *api_describe_vm_config(struct vmm *v)
+json_t *api_describe_vm_config(struct vmm *v)
 {
-	cJSON *o = cJSON_CreateObject(), *b, *a, *x;
+	json_t *o = json_object(), *b, *a, *x;
 
 	if (v->kernel) {
-		b = cJSON_AddObjectToObject(o, "boot-source");
-		cJSON_AddStringToObject(b, "kernel_image_path", v->kernel);
+		b = add_new(o, "boot-source", json_object());
+		add_str(b, "kernel_image_path", v->kernel);
 		add_str_or_null(b, "initrd_path", v->initrd);
 		add_str_or_null(b, "boot_args", v->boot_args);
 	} else {
-		cJSON_AddNullToObject(o, "boot-source");
+		add(o, "boot-source", json_null());
 	}
-	a = cJSON_AddArrayToObject(o, "drives");
+	a = add_new(o, "drives", json_array());
 	for (unsigned int i = 0; i < v->nr_drives; i++)
-		cJSON_AddItemToArray(a, describe_drive(&v->drives[i]));
-	cJSON_AddItemToObject(o, "machine-config", api_describe_machine(v));
-	cJSON_AddNullToObject(o, "cpu-config");
+		json_array_append_new(a, describe_drive(&v->drives[i]));
+	add(o, "machine-config", api_describe_machine(v));
+	add(o, "cpu-config", json_null());
 	x = api_describe_balloon(v);
-	cJSON_AddItemToObject(o, "balloon", x ? x : cJSON_CreateNull());
-	a = cJSON_AddArrayToObject(o, "network-interfaces");
+	add(o, "balloon", x ? x : json_null());
+	a = add_new(o, "network-interfaces", json_array());
 	for (unsigned int i = 0; i < v->nr_nets; i++)
-		cJSON_AddItemToArray(a, describe_net(&v->nets[i]));
+		json_array_append_new(a, describe_net(&v->nets[i]));
 	if (v->has_vsock) {
-		x = cJSON_AddObjectToObject(o, "vsock");
-		cJSON_AddNumberToObject(x, "guest_cid", v->vsock_cid);
-		cJSON_AddStringToObject(x, "uds_path", v->vsock_uds);
+		x = add_new(o, "vsock", json_object());
+		add_num(x, "guest_cid", v->vsock_cid);
+		add_str(x, "uds_path", v->vsock_uds);
 		if (v->vsock_id)
-			cJSON_AddStringToObject(x, "vsock_id", v->vsock_id);
+			add_str(x, "vsock_id", v->vsock_id);
 	} else {
-		cJSON_AddNullToObject(o, "vsock");
+		add(o, "vsock", json_null());
 	}
-	cJSON_AddItemToObject(o, "logger", describe_logger(v));
+	add(o, "logger", describe_logger(v));
 	if (v->has_metrics) {
-		x = cJSON_AddObjectToObject(o, "metrics");
-		cJSON_AddStringToObject(x, "metrics_path", v->metrics_path);
+		x = add_new(o, "metrics", json_object());
+		add_str(x, "metrics_path", v->metrics_path);
 	} else {
-		cJSON_AddNullToObject(o, "metrics");
+		add(o, "metrics", json_null());
 	}
-	cJSON_AddNullToObject(o, "mmds-config");
+	add(o, "mmds-config", json_null());
 	if (v->has_entropy)
-		cJSON_AddObjectToObject(o, "entropy");
+		add(o, "entropy", json_object());
 	else
-		cJSON_AddNullToObject(o, "entropy");
-	cJSON_AddArrayToObject(o, "pmem");
-	cJSON_AddNullToObject(o, "memory-hotplug");
+		add(o, "entropy", json_null());
+	add(o, "pmem", json_array());
+	add(o, "memory-hotplug", json_null());
 	return o;
 }

@@ -8,21 +8,21 @@
 #ifndef VMON_API_DESCRIBE_H
 #define VMON_API_DESCRIBE_H
 
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "core/vmm.h"
 
 /* The Firecracker API version vmon implements (the contract's). */
 #define API_FIRECRACKER_VERSION	"1.17.0-dev"
 
-cJSON *api_describe_instance(struct vmm *v);
-cJSON *api_describe_version(void);
-cJSON *api_describe_machine(struct vmm *v);
-cJSON *api_describe_balloon(struct vmm *v);	/* NULL: none configured */
+json_t *api_describe_instance(struct vmm *v);
+json_t *api_describe_version(void);
+json_t *api_describe_machine(struct vmm *v);
+json_t *api_describe_balloon(struct vmm *v);	/* NULL: none configured */
 /* BalloonStats: the device's target and actual size, and each statistic
  * the driver reported (the rest are left out, as Firecracker does). */
 struct balloon_stats;
-cJSON *api_describe_balloon_stats(const struct balloon_stats *st);
-cJSON *api_describe_vm_config(struct vmm *v);
+json_t *api_describe_balloon_stats(const struct balloon_stats *st);
+json_t *api_describe_vm_config(struct vmm *v);
 
 #endif

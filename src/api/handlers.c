@@ -24,7 +24,7 @@ struct call {
 	const char *id, *str;
 	uint32_t u;
 	bool flag;
-	cJSON *out;
+	json_t *out;
 	char err[ERR_LEN];
 };
 
@@ -58,11 +58,11 @@ static void run_get(struct api_ctx *ctx, struct call *c,
 {
 	run(ctx, c, r);
 	if (r->status != 204) {
-		cJSON_Delete(c->out);
+		json_decref(c->out);
 		return;
 	}
-	r->body = c->out ? cJSON_PrintUnformatted(c->out) : NULL;
-	cJSON_Delete(c->out);
+	r->body = c->out ? json_compact(c->out) : NULL;
+	json_decref(c->out);
 	if (!r->body)
 		api_fault(r, 500, "out of memory");
 	else
@@ -82,7 +82,7 @@ static int op_instance(struct call *c)
 	return 0;
 }
 
-void api_get_instance(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_get_instance(struct api_ctx *ctx, const char *id, const json_t *b,
 		      struct api_response *r)
 {
 	struct call c = { .op = op_instance };
@@ -90,13 +90,13 @@ void api_get_instance(struct api_ctx *ctx, const char *id, const cJSON *b,
 	run_get(ctx, &c, r);
 }
 
-void api_get_version(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_get_version(struct api_ctx *ctx, const char *id, const json_t *b,
 		     struct api_response *r)
 {
-	cJSON *o = api_describe_version();
+	json_t *o = api_describe_version();
 
-	r->body = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
+	r->body = json_compact(o);
+	json_decref(o);
 	r->status = r->body ? 200 : 500;
 }
 
@@ -106,7 +106,7 @@ static int op_machine(struct call *c)
 	return 0;
 }
 
-void api_get_machine(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_get_machine(struct api_ctx *ctx, const char *id, const json_t *b,
 		     struct api_response *r)
 {
 	struct call c = { .op = op_machine };
@@ -120,7 +120,7 @@ static int op_vm_config(struct call *c)
 	return 0;
 }
 
-void api_get_vm_config(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_get_vm_config(struct api_ctx *ctx, const char *id, const json_t *b,
 		       struct api_response *r)
 {
 	struct call c = { .op = op_vm_config };
@@ -138,7 +138,7 @@ static int op_balloon(struct call *c)
 	return 0;
 }
 
-void api_get_balloon(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_get_balloon(struct api_ctx *ctx, const char *id, const json_t *b,
 		     struct api_response *r)
 {
 	struct call c = { .op = op_balloon };
@@ -157,7 +157,7 @@ static int op_balloon_stats(struct call *c)
 }
 
 void api_get_balloon_stats(struct api_ctx *ctx, const char *id,
-			   const cJSON *b, struct api_response *r)
+			   const json_t *b, struct api_response *r)
 {
 	struct call c = { .op = op_balloon_stats };
 
@@ -179,7 +179,7 @@ static int op_action(struct call *c)
 	return -EINVAL;
 }
 
-void api_put_actions(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_put_actions(struct api_ctx *ctx, const char *id, const json_t *b,
 		     struct api_response *r)
 {
 	struct call c = { .op = op_action };
@@ -199,7 +199,7 @@ static int op_vm_state(struct call *c)
 		       : vmm_resume(c->v, c->err, sizeof(c->err));
 }
 
-void api_patch_vm(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_patch_vm(struct api_ctx *ctx, const char *id, const json_t *b,
 		  struct api_response *r)
 {
 	struct call c = { .op = op_vm_state };
@@ -217,7 +217,7 @@ static int op_boot_source(struct call *c)
 	return vmm_set_boot_source(c->v, c->req, c->err, sizeof(c->err));
 }
 
-void api_put_boot_source(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_put_boot_source(struct api_ctx *ctx, const char *id, const json_t *b,
 			 struct api_response *r)
 {
 	struct vmm_boot_source req;
@@ -234,7 +234,7 @@ static int op_machine_set(struct call *c)
 	return vmm_set_machine(c->v, c->req, c->err, sizeof(c->err));
 }
 
-static void machine(struct api_ctx *ctx, bool put, const cJSON *b,
+static void machine(struct api_ctx *ctx, bool put, const json_t *b,
 		    struct api_response *r)
 {
 	struct vmm_machine req;
@@ -250,13 +250,13 @@ static void machine(struct api_ctx *ctx, bool put, const cJSON *b,
 	run(ctx, &c, r);
 }
 
-void api_put_machine(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_put_machine(struct api_ctx *ctx, const char *id, const json_t *b,
 		     struct api_response *r)
 {
 	machine(ctx, true, b, r);
 }
 
-void api_patch_machine(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_patch_machine(struct api_ctx *ctx, const char *id, const json_t *b,
 		       struct api_response *r)
 {
 	machine(ctx, false, b, r);
@@ -267,7 +267,7 @@ static int op_drive(struct call *c)
 	return vmm_put_drive(c->v, c->req, c->err, sizeof(c->err));
 }
 
-void api_put_drive(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_put_drive(struct api_ctx *ctx, const char *id, const json_t *b,
 		   struct api_response *r)
 {
 	struct vmm_drive_req req;
@@ -284,7 +284,7 @@ static int op_drive_patch(struct call *c)
 	return vmm_patch_drive(c->v, c->id, c->str, c->err, sizeof(c->err));
 }
 
-void api_patch_drive(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_patch_drive(struct api_ctx *ctx, const char *id, const json_t *b,
 		     struct api_response *r)
 {
 	struct call c = { .op = op_drive_patch, .id = id };
@@ -300,7 +300,7 @@ static int op_net(struct call *c)
 	return vmm_put_net(c->v, c->req, c->err, sizeof(c->err));
 }
 
-void api_put_net(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_put_net(struct api_ctx *ctx, const char *id, const json_t *b,
 		 struct api_response *r)
 {
 	struct vmm_net_req req;
@@ -317,7 +317,7 @@ static int op_net_patch(struct call *c)
 	return vmm_patch_net(c->v, c->id, c->err, sizeof(c->err));
 }
 
-void api_patch_net(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_patch_net(struct api_ctx *ctx, const char *id, const json_t *b,
 		   struct api_response *r)
 {
 	struct call c = { .op = op_net_patch, .id = id };
@@ -333,7 +333,7 @@ static int op_vsock(struct call *c)
 	return vmm_put_vsock(c->v, c->req, c->err, sizeof(c->err));
 }
 
-void api_put_vsock(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_put_vsock(struct api_ctx *ctx, const char *id, const json_t *b,
 		   struct api_response *r)
 {
 	struct vmm_vsock_req req;
@@ -350,7 +350,7 @@ static int op_entropy(struct call *c)
 	return vmm_put_entropy(c->v, c->err, sizeof(c->err));
 }
 
-void api_put_entropy(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_put_entropy(struct api_ctx *ctx, const char *id, const json_t *b,
 		     struct api_response *r)
 {
 	struct call c = { .op = op_entropy };
@@ -366,7 +366,7 @@ static int op_balloon_put(struct call *c)
 	return vmm_put_balloon(c->v, c->req, c->err, sizeof(c->err));
 }
 
-void api_put_balloon(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_put_balloon(struct api_ctx *ctx, const char *id, const json_t *b,
 		     struct api_response *r)
 {
 	struct balloon_config req;
@@ -383,7 +383,7 @@ static int op_balloon_patch(struct call *c)
 	return vmm_patch_balloon(c->v, c->u, c->err, sizeof(c->err));
 }
 
-void api_patch_balloon(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_patch_balloon(struct api_ctx *ctx, const char *id, const json_t *b,
 		       struct api_response *r)
 {
 	struct call c = { .op = op_balloon_patch };
@@ -400,7 +400,7 @@ static int op_balloon_stats_patch(struct call *c)
 }
 
 void api_patch_balloon_stats(struct api_ctx *ctx, const char *id,
-			     const cJSON *b, struct api_response *r)
+			     const json_t *b, struct api_response *r)
 {
 	struct call c = { .op = op_balloon_stats_patch };
 
@@ -416,7 +416,7 @@ static int op_serial(struct call *c)
 		      : 0;
 }
 
-void api_put_serial(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_put_serial(struct api_ctx *ctx, const char *id, const json_t *b,
 		    struct api_response *r)
 {
 	struct call c = { .op = op_serial };
@@ -432,7 +432,7 @@ static int op_logger(struct call *c)
 	return vmm_put_logger(c->v, c->req, c->err, sizeof(c->err));
 }
 
-void api_put_logger(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_put_logger(struct api_ctx *ctx, const char *id, const json_t *b,
 		    struct api_response *r)
 {
 	struct vmm_logger_req req;
@@ -449,7 +449,7 @@ static int op_metrics(struct call *c)
 	return vmm_put_metrics(c->v, c->req, c->err, sizeof(c->err));
 }
 
-void api_put_metrics(struct api_ctx *ctx, const char *id, const cJSON *b,
+void api_put_metrics(struct api_ctx *ctx, const char *id, const json_t *b,
 		     struct api_response *r)
 {
 	struct vmm_metrics_req req;

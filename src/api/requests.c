@@ -40,7 +40,7 @@ static const char *type_name(enum jtype t)
 	return names[t];
 }
 
-static int check_value(const cJSON *it, const char *schema,
+static int check_value(const json_t *it, const char *schema,
 		       const struct jfield *f, char *err, size_t len)
 {
 	uint64_t max = f->max ? f->max : JSON_MAX_EXACT;
@@ -48,11 +48,11 @@ static int check_value(const cJSON *it, const char *schema,
 	double d;
 
 	switch (f->type) {
-	case J_STRING: ok = cJSON_IsString(it); break;
-	case J_BOOL: ok = cJSON_IsBool(it); break;
-	case J_OBJECT: ok = cJSON_IsObject(it); break;
-	case J_ARRAY: ok = cJSON_IsArray(it); break;
-	case J_UINT: ok = cJSON_IsNumber(it); break;
+	case J_STRING: ok = json_is_string(it); break;
+	case J_BOOL: ok = json_is_boolean(it); break;
+	case J_OBJECT: ok = json_is_object(it); break;
+	case J_ARRAY: ok = json_is_array(it); break;
+	case J_UINT: ok = json_is_number(it); break;
 	default: ok = true; break;
 	}
 	if (!ok)
@@ -60,7 +60,7 @@ static int check_value(const cJSON *it, const char *schema,
 			   f->name, type_name(f->type));
 	if (f->type != J_UINT)
 		return 0;
-	d = it->valuedouble;
+	d = json_number_value(it);
 	if (!isfinite(d) || d != floor(d) || d < (double)f->min ||
 	    d > (double)max)
 		return bad(err, len, "%s: field '%s' must be an integer from "
@@ -70,28 +70,26 @@ static int check_value(const cJSON *it, const char *schema,
 	return 0;
 }
 
-int json_check(const cJSON *obj, const char *schema,
+int json_check(const json_t *obj, const char *schema,
 	       const struct jfield *fields, size_t n, char *err, size_t len)
 {
-	const cJSON *it, *o;
+	const char *key;
+	json_t *it;
 	int ret;
 
-	if (!cJSON_IsObject(obj))
+	if (!json_is_object(obj))
 		return bad(err, len, "%s: expected a JSON object", schema);
-	for (it = obj->child; it; it = it->next) {
+	/* In the body's order; json_parse_body refused keys given twice. */
+	json_object_foreach((json_t *)obj, key, it) {
 		const struct jfield *f = NULL;
 
 		for (size_t i = 0; i < n && !f; i++)
-			if (!strcmp(fields[i].name, it->string))
+			if (!strcmp(fields[i].name, key))
 				f = &fields[i];
 		if (!f)
 			return bad(err, len, "%s: unknown field '%.64s'", schema,
-				   it->string);
-		for (o = obj->child; o != it; o = o->next)
-			if (!strcmp(o->string, it->string))
-				return bad(err, len, "%s: field '%s' given "
-					   "twice", schema, f->name);
-		if (cJSON_IsNull(it))
+				   key);
+		if (json_is_null(it))
 			continue;
 		if (f->unsupported)
 			return bad(err, len, "%s: field '%s': %s", schema,
@@ -106,59 +104,190 @@ int json_check(const cJSON *obj, const char *schema,
 	return 0;
 }
 
-const cJSON *json_get(const cJSON *obj, const char *name)
+const json_t *json_get(const json_t *obj, const char *name)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const json_t *it = json_object_get(obj, name);
 
-	return cJSON_IsNull(it) ? NULL : it;
+	return json_is_null(it) ? NULL : it;
 }
 
-const char *json_str(const cJSON *obj, const char *name)
+const char *json_str(const json_t *obj, const char *name)
 {
-	const cJSON *it = json_get(obj, name);
-
-	return cJSON_IsString(it) ? it->valuestring : NULL;
+	return json_string_value(json_get(obj, name));
 }
 
-bool json_bool(const cJSON *obj, const char *name, bool dflt)
+bool json_bool(const json_t *obj, const char *name, bool dflt)
 {
-	const cJSON *it = json_get(obj, name);
+	const json_t *it = json_get(obj, name);
 
-	return cJSON_IsBool(it) ? cJSON_IsTrue(it) : dflt;
+	return json_is_boolean(it) ? json_is_true(it) : dflt;
 }
 
-uint64_t json_uint(const cJSON *obj, const char *name, uint64_t dflt)
+uint64_t json_uint(const json_t *obj, const char *name, uint64_t dflt)
 {
-	const cJSON *it = json_get(obj, name);
+	const json_t *it = json_get(obj, name);
+	double d = json_number_value(it);
 
-	return cJSON_IsNumber(it) ? (uint64_t)it->valuedouble : dflt;
+	/* In range for the cast, even before json_check has refused it. */
+	return json_is_number(it) && d >= 0 && d < 0x1p64 ? (uint64_t)d : dflt;
 }
 
-cJSON *json_parse_body(const char *body, size_t len, char *err, size_t elen)
+static bool json_space(char c)
 {
-	const char *end = NULL;
-	cJSON *j;
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * The object key whose closing quote is body[end - 1], decoded into buf
+ * (at most 64 bytes of it); false when there is none.
+ */
+static bool key_before(const char *body, size_t end, char *buf, size_t len)
+{
+	size_t i = end - 1, bs;
+	json_t *k;
+
+	if (end < 2 || body[end - 1] != '"')
+		return false;
+	/* The opening quote: the first one back not escaped by a '\'. */
+	do {
+		if (!i--)
+			return false;
+		for (bs = 0; bs < i && body[i - 1 - bs] == '\\'; bs++)
+			;
+	} while (body[i] != '"' || bs % 2);
+	k = json_loadb(body + i, end - i, JSON_DECODE_ANY, NULL);
+	snprintf(buf, len, "%.64s", json_is_string(k) ? json_string_value(k)
+						       : "?");
+	json_decref(k);
+	return true;
+}
+
+/* Why json_loadb refused body, naming the field when it can. */
+static void parse_error(const char *body, const json_error_t *e, char *err,
+			size_t elen)
+{
+	size_t pos = e->position > 0 ? (size_t)e->position : 0, start, k;
+	char key[80];
+
+	switch (json_error_code(e)) {
+	case json_error_duplicate_key:
+		/* The position is just past the second key. */
+		if (!key_before(body, pos, key, sizeof(key)))
+			snprintf(key, sizeof(key), "?");
+		bad(err, elen, "field '%s' given twice at byte %zu", key, pos);
+		return;
+	case json_error_numeric_overflow:
+		/* Past a number beyond a double's range (1e400); its key is
+		 * the string before the ':' before it, if any. */
+		for (start = pos; start && body[start - 1] &&
+		     strchr("0123456789+-.eE", body[start - 1]); start--)
+			;
+		for (k = start; k && json_space(body[k - 1]); k--)
+			;
+		if (k && body[k - 1] == ':') {
+			for (k--; k && json_space(body[k - 1]); k--)
+				;
+			if (key_before(body, k, key, sizeof(key))) {
+				bad(err, elen, "field '%s': the number %.*s is "
+				    "out of range at byte %zu", key,
+				    (int)(pos - start > 40 ? 40 : pos - start),
+				    body + start, start);
+				return;
+			}
+		}
+		bad(err, elen, "the number %.*s is out of range at byte %zu",
+		    (int)(pos - start > 40 ? 40 : pos - start), body + start,
+		    start);
+		return;
+	default:
+		bad(err, elen, "malformed JSON at byte %zu", pos);
+		return;
+	}
+}
+
+json_t *json_parse_body(const char *body, size_t len, char *err, size_t elen)
+{
+	/* Any value, so that "[]" is "expected a JSON object"; the value's
+	 * end checked here, to say where trailing data starts. */
+	const size_t flags = JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK |
+			     JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL;
+	json_error_t e;
+	size_t end;
+	json_t *j;
 
 	if (!len) {
 		bad(err, elen, "the request needs a JSON body");
 		return NULL;
 	}
-	j = cJSON_ParseWithLengthOpts(body, len, &end, false);
+	j = json_loadb(body, len, flags, &e);
 	if (!j) {
-		bad(err, elen, "malformed JSON at byte %zu",
-		    end && end >= body ? (size_t)(end - body) : (size_t)0);
+		parse_error(body, &e, err, elen);
 		return NULL;
 	}
-	while (end && end < body + len &&
-	       (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+	end = e.position > 0 ? (size_t)e.position : len;
+	while (end < len && json_space(body[end]))
 		end++;
-	if (end && end < body + len) {
-		cJSON_Delete(j);
+	if (end < len) {
+		json_decref(j);
 		bad(err, elen, "trailing data after the JSON value at byte %zu",
-		    (size_t)(end - body));
+		    end);
 		return NULL;
 	}
 	return j;
+}
+
+/* The length of the UTF-8 sequence at p (as jansson takes them), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)	/* the NUL stops here too */
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+json_t *json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	unsigned char *c, *p;
+	size_t n;
+
+	if (j || !s || !(c = (unsigned char *)strdup(s)))
+		return j;
+	for (p = c; *p; p += n)
+		if (!(n = utf8_len(p)))
+			*p = '?', n = 1;
+	j = json_string((char *)c);
+	free(c);
+	return j;
+}
+
+json_t *json_u64(uint64_t v)
+{
+	return v <= INT64_MAX ? json_integer((json_int_t)v)
+			      : json_real((double)v);
+}
+
+char *json_compact(const json_t *j)
+{
+	return json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 }
 
 bool api_valid_id(const char *id)
@@ -196,7 +325,7 @@ static int check_id(const char *schema, const char *field, const char *id,
 
 /* A string member that must be one of names[] (compared case-insensitively
  * when icase); returns its index or -1 when absent. */
-static int json_enum(const cJSON *j, const char *schema, const char *field,
+static int json_enum(const json_t *j, const char *schema, const char *field,
 		     const char *const *names, size_t n, bool icase, int *out,
 		     char *err, size_t len)
 {
@@ -215,7 +344,7 @@ static int json_enum(const cJSON *j, const char *schema, const char *field,
 		   field, s);
 }
 
-int api_parse_boot_source(const cJSON *j, struct vmm_boot_source *r,
+int api_parse_boot_source(const json_t *j, struct vmm_boot_source *r,
 			  char *err, size_t len)
 {
 	static const struct jfield f[] = {
@@ -240,7 +369,7 @@ int api_parse_boot_source(const cJSON *j, struct vmm_boot_source *r,
 	return 0;
 }
 
-int api_parse_machine(const cJSON *j, bool put, struct vmm_machine *r,
+int api_parse_machine(const json_t *j, bool put, struct vmm_machine *r,
 		      char *err, size_t len)
 {
 	static const char *const templates[] = { "None", "C3", "T2", "T2S",
@@ -283,7 +412,7 @@ int api_parse_machine(const cJSON *j, bool put, struct vmm_machine *r,
 	return 0;
 }
 
-int api_parse_drive(const cJSON *j, const char *path_id,
+int api_parse_drive(const json_t *j, const char *path_id,
 		    struct vmm_drive_req *r, char *err, size_t len)
 {
 	static const char *const caches[] = { "Unsafe", "Writeback" };
@@ -330,7 +459,7 @@ int api_parse_drive(const cJSON *j, const char *path_id,
 	return 0;
 }
 
-int api_parse_drive_patch(const cJSON *j, const char *path_id,
+int api_parse_drive_patch(const json_t *j, const char *path_id,
 			  const char **path, char *err, size_t len)
 {
 	static const struct jfield f[] = {
@@ -368,7 +497,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-int api_parse_net(const cJSON *j, const char *path_id, struct vmm_net_req *r,
+int api_parse_net(const json_t *j, const char *path_id, struct vmm_net_req *r,
 		  char *err, size_t len)
 {
 	static const struct jfield f[] = {
@@ -408,7 +537,7 @@ int api_parse_net(const cJSON *j, const char *path_id, struct vmm_net_req *r,
 	return 0;
 }
 
-int api_parse_net_patch(const cJSON *j, const char *path_id, char *err,
+int api_parse_net_patch(const json_t *j, const char *path_id, char *err,
 			size_t len)
 {
 	static const struct jfield f[] = {
@@ -425,7 +554,7 @@ int api_parse_net_patch(const cJSON *j, const char *path_id, char *err,
 			json_str(j, "iface_id"), path_id, err, len);
 }
 
-int api_parse_vsock(const cJSON *j, struct vmm_vsock_req *r, char *err,
+int api_parse_vsock(const json_t *j, struct vmm_vsock_req *r, char *err,
 		    size_t len)
 {
 	static const struct jfield f[] = {
@@ -449,7 +578,7 @@ int api_parse_vsock(const cJSON *j, struct vmm_vsock_req *r, char *err,
 	return 0;
 }
 
-int api_parse_entropy(const cJSON *j, char *err, size_t len)
+int api_parse_entropy(const json_t *j, char *err, size_t len)
 {
 	static const struct jfield f[] = {
 		F("rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
@@ -458,7 +587,7 @@ int api_parse_entropy(const cJSON *j, char *err, size_t len)
 	return json_check(j, "EntropyDevice", f, COUNT(f), err, len);
 }
 
-int api_parse_balloon(const cJSON *j, struct balloon_config *r, char *err,
+int api_parse_balloon(const json_t *j, struct balloon_config *r, char *err,
 		      size_t len)
 {
 	static const struct jfield f[] = {
@@ -486,7 +615,7 @@ int api_parse_balloon(const cJSON *j, struct balloon_config *r, char *err,
 	return 0;
 }
 
-int api_parse_balloon_update(const cJSON *j, uint32_t *amount_mib, char *err,
+int api_parse_balloon_update(const json_t *j, uint32_t *amount_mib, char *err,
 			     size_t len)
 {
 	static const struct jfield f[] = {
@@ -498,7 +627,7 @@ int api_parse_balloon_update(const cJSON *j, uint32_t *amount_mib, char *err,
 	return ret;
 }
 
-int api_parse_balloon_stats_update(const cJSON *j, uint32_t *interval_s,
+int api_parse_balloon_stats_update(const json_t *j, uint32_t *interval_s,
 				   char *err, size_t len)
 {
 	static const struct jfield f[] = {
@@ -510,7 +639,7 @@ int api_parse_balloon_stats_update(const cJSON *j, uint32_t *interval_s,
 	return ret;
 }
 
-int api_parse_serial(const cJSON *j, const char **path, char *err,
+int api_parse_serial(const json_t *j, const char **path, char *err,
 		     size_t len)
 {
 	static const struct jfield f[] = {
@@ -547,7 +676,7 @@ int api_parse_level(const char *s, enum log_level *level)
 	return -EINVAL;
 }
 
-int api_parse_logger(const cJSON *j, struct vmm_logger_req *r, char *err,
+int api_parse_logger(const json_t *j, struct vmm_logger_req *r, char *err,
 		     size_t len)
 {
 	static const struct jfield f[] = {
@@ -577,7 +706,7 @@ int api_parse_logger(const cJSON *j, struct vmm_logger_req *r, char *err,
 	return check_path("Logger", "log_path", r->path, err, len);
 }
 
-int api_parse_metrics(const cJSON *j, struct vmm_metrics_req *r,
+int api_parse_metrics(const json_t *j, struct vmm_metrics_req *r,
 		      char **extra, char *err, size_t len)
 {
 	static const struct jfield f[] = {
@@ -585,7 +714,9 @@ int api_parse_metrics(const cJSON *j, struct vmm_metrics_req *r,
 		F("emit_id", J_BOOL),
 		F("properties", J_OBJECT),
 	};
-	const cJSON *props, *it;
+	const json_t *props;
+	const char *key;
+	json_t *it;
 	char *s;
 	int ret, n = 0;
 
@@ -600,14 +731,14 @@ int api_parse_metrics(const cJSON *j, struct vmm_metrics_req *r,
 	props = json_get(j, "properties");
 	if (!props)
 		return 0;
-	cJSON_ArrayForEach(it, props) {
-		if (!cJSON_IsString(it))
+	json_object_foreach((json_t *)props, key, it) {
+		if (!json_is_string(it))
 			return bad(err, len, "Metrics: properties.%.64s must be "
-				   "a string", it->string);
+				   "a string", key);
 		if (++n > 32)
 			return bad(err, len, "Metrics: at most 32 properties");
 	}
-	s = cJSON_PrintUnformatted(props);
+	s = json_compact(props);
 	if (!s || asprintf(extra, "\"properties\":%s,", s) < 0)
 		*extra = NULL;
 	free(s);
@@ -617,7 +748,7 @@ int api_parse_metrics(const cJSON *j, struct vmm_metrics_req *r,
 	return 0;
 }
 
-int api_parse_action(const cJSON *j, enum api_action *a, char *err,
+int api_parse_action(const json_t *j, enum api_action *a, char *err,
 		     size_t len)
 {
 	static const char *const names[] = { "FlushMetrics", "InstanceStart",
@@ -636,7 +767,7 @@ int api_parse_action(const cJSON *j, enum api_action *a, char *err,
 	return 0;
 }
 
-int api_parse_vm_state(const cJSON *j, bool *pause, char *err, size_t len)
+int api_parse_vm_state(const json_t *j, bool *pause, char *err, size_t len)
 {
 	static const char *const names[] = { "Paused", "Resumed" };
 	static const struct jfield f[] = { F("state", J_STRING, REQ) };

@@ -2,11 +2,13 @@
 /*
  * Request bodies of the Firecracker API (and its config file's sections)
  * into the VMM's request structures.  Every schema is checked strictly:
- * unknown fields, duplicate fields, wrong types, missing required fields,
- * integers out of range (negative, fractional, 2^64...) are refused with
- * a message naming the schema and the field.  Fields vmon has no feature
- * for are refused when set, with a message naming the missing feature.
- * Strings in the results point into the cJSON tree.
+ * unknown fields, wrong types, missing required fields, integers out of
+ * range (negative, fractional, 2^64...) are refused with a message naming
+ * the schema and the field; a field given twice, or a number beyond a
+ * double's range, is refused with the body (json_parse_body), naming the
+ * field.  Fields vmon has no feature for are refused when set, with a
+ * message naming the missing feature.
+ * Strings in the results point into the jansson tree.
  */
 #ifndef VMON_API_REQUESTS_H
 #define VMON_API_REQUESTS_H
@@ -15,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "core/vmm.h"
 
@@ -35,55 +37,67 @@ struct jfield {
  * obj is an object whose members are all in fields, each once, of its
  * type (null counts as absent), with the required ones present.
  */
-int json_check(const cJSON *obj, const char *schema,
+int json_check(const json_t *obj, const char *schema,
 	       const struct jfield *fields, size_t n, char *err, size_t len);
 /* A member's value; absent and null both give NULL / the default. */
-const cJSON *json_get(const cJSON *obj, const char *name);
-const char *json_str(const cJSON *obj, const char *name);
-bool json_bool(const cJSON *obj, const char *name, bool dflt);
-uint64_t json_uint(const cJSON *obj, const char *name, uint64_t dflt);
+const json_t *json_get(const json_t *obj, const char *name);
+const char *json_str(const json_t *obj, const char *name);
+bool json_bool(const json_t *obj, const char *name, bool dflt);
+uint64_t json_uint(const json_t *obj, const char *name, uint64_t dflt);
 
-/* Parse a whole body: one JSON value and nothing after it. */
-cJSON *json_parse_body(const char *body, size_t len, char *err, size_t elen);
+/*
+ * Parse a whole body: one JSON value and nothing after it, valid UTF-8,
+ * no object with a key twice, no NUL in strings.  Every number is a real
+ * (a double, as JSON has one number type); json_check's J_UINT then takes
+ * only the integral ones in its range.
+ */
+json_t *json_parse_body(const char *body, size_t len, char *err, size_t elen);
+
+/* For answers: a string node that is valid UTF-8 even when s is not (bytes
+ * that are not UTF-8 become '?'); an integer node for v; and j printed
+ * compactly, in its insertion order, malloc'd (NULL when out of memory). */
+json_t *json_text(const char *s);
+json_t *json_u64(uint64_t v);
+char *json_compact(const json_t *j);
 
 enum api_action { ACTION_FLUSH_METRICS, ACTION_INSTANCE_START,
 		  ACTION_SEND_CTRL_ALT_DEL };
 
 /* Each: 0 or -EINVAL with the message in err. */
-int api_parse_boot_source(const cJSON *j, struct vmm_boot_source *r,
+int api_parse_boot_source(const json_t *j, struct vmm_boot_source *r,
 			  char *err, size_t len);
 /* put: PUT (vcpu_count and mem_size_mib required) or PATCH. */
-int api_parse_machine(const cJSON *j, bool put, struct vmm_machine *r,
+int api_parse_machine(const json_t *j, bool put, struct vmm_machine *r,
 		      char *err, size_t len);
 /* path_id: the id in the URL (NULL in the config file). */
-int api_parse_drive(const cJSON *j, const char *path_id,
+int api_parse_drive(const json_t *j, const char *path_id,
 		    struct vmm_drive_req *r, char *err, size_t len);
-int api_parse_drive_patch(const cJSON *j, const char *path_id,
+int api_parse_drive_patch(const json_t *j, const char *path_id,
 			  const char **path, char *err, size_t len);
-int api_parse_net(const cJSON *j, const char *path_id, struct vmm_net_req *r,
+int api_parse_net(const json_t *j, const char *path_id, struct vmm_net_req *r,
 		  char *err, size_t len);
-int api_parse_net_patch(const cJSON *j, const char *path_id, char *err,
+int api_parse_net_patch(const json_t *j, const char *path_id, char *err,
 			size_t len);
-int api_parse_vsock(const cJSON *j, struct vmm_vsock_req *r, char *err,
+int api_parse_vsock(const json_t *j, struct vmm_vsock_req *r, char *err,
 		    size_t len);
-int api_parse_entropy(const cJSON *j, char *err, size_t len);
-int api_parse_balloon(const cJSON *j, struct balloon_config *r, char *err,
+int api_parse_entropy(const json_t *j, char *err, size_t len);
+int api_parse_balloon(const json_t *j, struct balloon_config *r, char *err,
 		      size_t len);
-int api_parse_balloon_update(const cJSON *j, uint32_t *amount_mib, char *err,
+int api_parse_balloon_update(const json_t *j, uint32_t *amount_mib, char *err,
 			     size_t len);
-int api_parse_balloon_stats_update(const cJSON *j, uint32_t *interval_s,
+int api_parse_balloon_stats_update(const json_t *j, uint32_t *interval_s,
 				   char *err, size_t len);
-int api_parse_serial(const cJSON *j, const char **path, char *err,
+int api_parse_serial(const json_t *j, const char **path, char *err,
 		     size_t len);
-int api_parse_logger(const cJSON *j, struct vmm_logger_req *r, char *err,
+int api_parse_logger(const json_t *j, struct vmm_logger_req *r, char *err,
 		     size_t len);
 /* *extra receives a malloc'd "\"properties\":{...}," or NULL. */
-int api_parse_metrics(const cJSON *j, struct vmm_metrics_req *r,
+int api_parse_metrics(const json_t *j, struct vmm_metrics_req *r,
 		      char **extra, char *err, size_t len);
-int api_parse_action(const cJSON *j, enum api_action *a, char *err,
+int api_parse_action(const json_t *j, enum api_action *a, char *err,
 		     size_t len);
 /* *pause: true for "Paused", false for "Resumed". */
-int api_parse_vm_state(const cJSON *j, bool *pause, char *err, size_t len);
+int api_parse_vm_state(const json_t *j, bool *pause, char *err, size_t len);
 
 /* Firecracker's level names, any case; "Trace" is vmon's debug. */
 int api_parse_level(const char *s, enum log_level *level);

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "api/handlers.h"
 #include "api/requests.h"
 
@@ -108,13 +106,13 @@ void api_metrics_init(struct api_metrics *m, struct metrics *reg)
 
 void api_fault(struct api_response *resp, int status, const char *msg)
 {
-	cJSON *o = cJSON_CreateObject();
+	json_t *o = json_object();
 
-	cJSON_AddStringToObject(o, "fault_message", msg);
+	json_object_set_new(o, "fault_message", json_text(msg));
 	free(resp->body);
-	resp->body = cJSON_PrintUnformatted(o);
+	resp->body = json_compact(o);
 	resp->status = status;
-	cJSON_Delete(o);
+	json_decref(o);
 }
 
 /* The route for path, and its {id} (empty when missing), or NULL. */
@@ -163,7 +161,7 @@ static void route(struct api_ctx *ctx, const struct api_route *r,
 {
 	char msg[600];
 	api_handler h = NULL;
-	cJSON *j = NULL;
+	json_t *j = NULL;
 
 	if (method > HTTP_PATCH || !(r->methods & (1u << method))) {
 		snprintf(msg, sizeof(msg), "%s takes %s", r->template,
@@ -196,7 +194,7 @@ static void route(struct api_ctx *ctx, const struct api_route *r,
 		}
 	}
 	h(ctx, id, j, resp);
-	cJSON_Delete(j);
+	json_decref(j);
 }
 
 void api_dispatch(struct api_ctx *ctx, enum http_method method,

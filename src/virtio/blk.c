@@ -373,14 +373,13 @@ static void blk_notify(struct virtio_dev *vd, struct virtq *vq)
 {
 	struct virtio_blk *b = to_blk(vd);
 
-	blk_poll_kicked(&b->poll);
 	/*
 	 * Notifications off while we work, so a driver that sees a
 	 * completion and queues its next request does not exit for it.
 	 */
 	virtq_set_notification(vq, false);
 	blk_serve(b, vq);
-	blk_settle(b, vq);
+	blk_settle(b, vq, true);
 }
 
 /* The ring's eventfd: completions to reap (VMM thread). */
@@ -403,7 +402,7 @@ static void on_io_event(void *opaque, uint32_t events)
 	b->io->ops->poll(b->io);
 	blk_irq_if_needed(b);
 	if (polling)
-		blk_settle(b, vq);
+		blk_settle(b, vq, false);
 	virtio_unlock(&b->vd);
 }
 

@@ -26,15 +26,15 @@
  * two thread wakeups for what is a memory copy that never waits for a
  * device.  Reads and writes of up to BLK_INLINE_MAX bytes on such an
  * image are done at once on the VMM thread (preadv2/pwritev2), larger
- * ones still through the ring so the loop is never held long.
+ * ones still through the ring.
  */
 #include "virtio/blk_io.h"
 
 #include <errno.h>
 #include <liburing.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/eventfd.h>
 #include <sys/uio.h>
 #include <sys/vfs.h>
@@ -45,8 +45,14 @@
 
 /* Rounds of reap-and-resubmit per kick before leaving it to the loop. */
 #define KICK_ROUNDS	16
-/* The largest read or write done inline on an image in memory. */
-#define BLK_INLINE_MAX	(1u << 20)
+/*
+ * The largest read or write done inline on an image in memory.  A 4 KiB
+ * copy costs less than the two wakeups it saves; a 1 MiB one was 20 %
+ * slower inline than through io-wq, whose worker can copy on another CPU
+ * while the VMM thread, woken by the vCPU's notification, may share the
+ * vCPU's.
+ */
+#define BLK_INLINE_MAX	(64u << 10)
 
 struct blk_uring {
 	struct blk_io io;

@@ -32,7 +32,7 @@ for f in quick.json quick.md; do
 	[ -s "$TMP/$f" ] || fail "$f not written"
 done
 python3 - "$TMP/quick.json" <<'PY' || fail "quick.json incomplete"
-import json, sys
+import json, math, sys
 doc = json.load(open(sys.argv[1]))
 want = {"start", "memory", "exits", "compute", "rate"}
 got = {r["id"] for r in doc["rows"]}
@@ -42,7 +42,12 @@ for r in doc["rows"]:
     for m in r["metrics"]:
         for system, summary in m["summary"].items():
             assert summary and summary["n"] >= 1, f"{r['id']}/{m['id']}/{system}: no samples"
-            assert summary["median"] > 0, f"{r['id']}/{m['id']}/{system}: median {summary['median']}"
+            # A number, whatever its value: quick runs are too short for
+            # the figures to mean anything (a per-exit cost derived from
+            # two short runs can even come out negative under load).
+            med = summary["median"]
+            assert isinstance(med, (int, float)) and math.isfinite(med), \
+                f"{r['id']}/{m['id']}/{system}: median {med!r}"
 print("quick.json: all rows measured")
 PY
 expect_in "$TMP/log" '^\| 1 \| \*\*Start to finish' "the table"

@@ -32,15 +32,16 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 # virtio_blk_verify.py recomputes the guest's pattern on the host.
 verify() { python3 "$ROOT/tests/integration/virtio_blk_verify.py" "$@"; }
 
-# ---- patterns, io_uring and synchronous I/O --------------------------------
+# ---- patterns: io_uring (polling), synchronous I/O, io_uring without polling
 mkimg "$TMP/a.img" 16
-for io in io_uring sync; do
+for io in io_uring sync no-polling; do
 	cp "$TMP/a.img" "$TMP/a.orig"
 	if [ $io = sync ]; then export VMON_BLK_IO=sync; fi
+	if [ $io = no-polling ]; then export VMON_BLK_POLL_US=0; fi
 	blk --disk "$TMP/a.img,id=first" --cmdline "test=pattern seed=7"
-	unset VMON_BLK_IO
+	unset VMON_BLK_IO VMON_BLK_POLL_US
 	passed "pattern ($io)"
-	expect_in "$TMP/err" "disk $TMP/a.img: 32768 sectors, read-write, cache unsafe, $io I/O" "$io backend"
+	expect_in "$TMP/err" "disk $TMP/a.img: 32768 sectors, read-write, cache unsafe, ${io/no-polling/io_uring} I/O" "$io backend"
 	verify "$TMP/a.orig" "$TMP/a.img" "$TMP/out" 7 ||
 		fail "pattern ($io): the image is not what the guest wrote"
 done
@@ -199,13 +200,12 @@ expect_in "$TMP/err" "not a regular file or a block device" "directory"
 blk --disk /dev/null
 expect_rc 2 "a character device"
 expect_in "$TMP/err" "disk /dev/null: not a regular file or a block device" "/dev/null"
-flock -x "$TMP/b.img" sleep 5 &
-locker=$!
-sleep 0.3
+exec 4>>"$TMP/b.img"		# this shell holds the lock, as another VM would
+flock -x 4
 blk --disk "$TMP/b.img,ro"
 expect_rc 2 "an image another process has locked"
 expect_in "$TMP/err" "disk $TMP/b.img: in use by another process \(locked\)" "locked"
-kill $locker 2>/dev/null; wait $locker 2>/dev/null
+exec 4>&-
 blk --disk "$TMP/b.img,cache=none"
 expect_rc 2 "an unknown cache mode"
 expect_in "$TMP/err" "'cache=none' is not ro, cache=unsafe, cache=writeback or id=ID" "option"

@@ -23,9 +23,9 @@
 
 static char err[512];
 
-static cJSON *js(const char *s)
+static json_t *js(const char *s)
 {
-	cJSON *j = json_parse_body(s, strlen(s), err, sizeof(err));
+	json_t *j = json_parse_body(s, strlen(s), err, sizeof(err));
 
 	assert_non_null(j);
 	return j;
@@ -34,10 +34,10 @@ static cJSON *js(const char *s)
 /* Parse s as a machine config (PUT); 0 or -EINVAL with err set. */
 static int machine(const char *s, struct vmm_machine *m)
 {
-	cJSON *j = js(s);
+	json_t *j = js(s);
 	int ret = api_parse_machine(j, true, m, err, sizeof(err));
 
-	cJSON_Delete(j);
+	json_decref(j);
 	return ret;
 }
 
@@ -50,7 +50,7 @@ static void expect_err(int ret, const char *needle)
 
 static void body_syntax(void **state)
 {
-	cJSON *j;
+	json_t *j;
 
 	assert_null(json_parse_body("", 0, err, sizeof(err)));
 	assert_non_null(strstr(err, "needs a JSON body"));
@@ -58,14 +58,42 @@ static void body_syntax(void **state)
 	assert_non_null(strstr(err, "malformed JSON"));
 	assert_null(json_parse_body("{} {}", 5, err, sizeof(err)));
 	assert_non_null(strstr(err, "trailing data"));
+	assert_string_equal(err, "trailing data after the JSON value at byte 3");
 	j = json_parse_body("{}\r\n ", 5, err, sizeof(err));
 	assert_non_null(j);
-	cJSON_Delete(j);
+	json_decref(j);
+	/* Only UTF-8, and no NUL in strings (it would cut a path short). */
+	assert_null(json_parse_body("{\"a\":\"\xff\"}", 9, err, sizeof(err)));
+	assert_non_null(strstr(err, "malformed JSON"));
+	assert_null(json_parse_body("{\"a\":\"x\\u0000\"}", 15, err,
+				    sizeof(err)));
+	assert_non_null(strstr(err, "malformed JSON"));
+	assert_null(json_parse_body("{}\0", 3, err, sizeof(err)));
+	assert_non_null(strstr(err, "trailing data"));
+}
+
+/* What answers carry is valid UTF-8 even when vmon's strings are not. */
+static void answer_strings(void **state)
+{
+	json_t *j = json_object();
+	char *s;
+
+	/* A cut sequence, a byte that starts none, a surrogate. */
+	json_object_set_new(j, "a",
+			    json_text("caf\xc3\xa9 \xff\xc3x\xed\xa0\x80"));
+	json_object_set_new(j, "b", json_u64(UINT64_MAX));
+	json_object_set_new(j, "c", json_u64(7));
+	s = json_compact(j);
+	assert_string_equal(s, "{\"a\":\"caf\xc3\xa9 ??x???\",\"b\":"
+			    "1.8446744073709552e19,\"c\":7}");
+	free(s);
+	json_decref(j);
 }
 
 static void machine_config_fields(void **state)
 {
 	struct vmm_machine m;
+	const char *s;
 
 	assert_int_equal(machine("{\"vcpu_count\":2,\"mem_size_mib\":1024,"
 				 "\"smt\":false,\"track_dirty_pages\":false,"
@@ -92,13 +120,38 @@ static void machine_config_fields(void **state)
 			   "18446744073709551616}", &m), "mem_size_mib");
 	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":"
 			   "17592186044416}", &m), "mem_size_mib");
-	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":1e400}", &m),
-		   "mem_size_mib");
+	/* Numbers are doubles, as JSON has one number type: 2.0 is 2;
+	 * past a double's range the body itself is refused. */
+	assert_int_equal(machine("{\"vcpu_count\":2.0,\"mem_size_mib\":"
+				 "1.28e2}", &m), 0);
+	assert_int_equal(m.vcpus, 2);
+	assert_int_equal(m.mem_mib, 128);
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":12.5}", &m),
+		   "'mem_size_mib' must be an integer from 4 to 1048576, not "
+		   "12.5");
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":1e300}", &m),
+		   "not 1.0000000000000001e+300");
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":"
+			   "18446744073709551616}", &m),
+		   "not 1.8446744073709552e+19");
+	expect_err(machine("{\"vcpu_count\":-0,\"mem_size_mib\":128}", &m),
+		   "not -0");
+	s = "{\"vcpu_count\":1,\"mem_size_mib\": 1e400}";
+	assert_null(json_parse_body(s, strlen(s), err, sizeof(err)));
+	assert_string_equal(err, "field 'mem_size_mib': the number 1e400 is "
+			    "out of range at byte 32");
+	s = "[-1e999]";
+	assert_null(json_parse_body(s, strlen(s), err, sizeof(err)));
+	assert_string_equal(err, "the number -1e999 is out of range at byte 1");
 	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":128,"
 			   "\"color\":\"red\"}", &m), "unknown field 'color'");
-	expect_err(machine("{\"vcpu_count\":1,\"vcpu_count\":2,"
-			   "\"mem_size_mib\":128}", &m),
-		   "'vcpu_count' given twice");
+	/* Keys given twice are refused with the body, nested ones too. */
+	s = "{\"vcpu_count\":1,\"vcpu_count\":2,\"mem_size_mib\":128}";
+	assert_null(json_parse_body(s, strlen(s), err, sizeof(err)));
+	assert_string_equal(err, "field 'vcpu_count' given twice at byte 28");
+	s = "{\"a\":{\"x\\\"y\":1, \"x\\\"y\" :2}}";
+	assert_null(json_parse_body(s, strlen(s), err, sizeof(err)));
+	assert_string_equal(err, "field 'x\"y' given twice at byte 22");
 	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":128,\"smt\":1}",
 			   &m), "'smt' must be a boolean");
 	expect_err(machine("{\"vcpu_count\":2,\"mem_size_mib\":128,"
@@ -116,7 +169,7 @@ static void drive_fields(void **state)
 {
 	struct vmm_drive_req d;
 	const char *path;
-	cJSON *j;
+	json_t *j;
 
 	j = js("{\"drive_id\":\"rootfs\",\"is_root_device\":true,"
 	       "\"path_on_host\":\"/x\",\"is_read_only\":true,\"cache_type\":"
@@ -128,38 +181,38 @@ static void drive_fields(void **state)
 	assert_int_equal(d.cache, DISK_CACHE_WRITEBACK);
 	expect_err(api_parse_drive(j, "other", &d, err, sizeof(err)),
 		   "does not match the path's 'other'");
-	cJSON_Delete(j);
+	json_decref(j);
 
 	j = js("{\"drive_id\":\"a\",\"is_root_device\":false}");
 	expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)),
 		   "missing field 'path_on_host'");
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"drive_id\":\"a\",\"path_on_host\":\"/x\"}");
 	expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)),
 		   "missing field 'is_root_device'");
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"drive_id\":\"a b\",\"path_on_host\":\"/x\","
 	       "\"is_root_device\":false}");
 	expect_err(api_parse_drive(j, NULL, &d, err, sizeof(err)), "drive_id");
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"drive_id\":\"a\",\"path_on_host\":\"/x\",\"is_root_device\":"
 	       "false,\"rate_limiter\":{\"ops\":{\"size\":1,\"refill_time\":1}}}");
 	expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)),
 		   "rate limiting is not supported");
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"drive_id\":\"a\",\"path_on_host\":\"/x\",\"is_root_device\":"
 	       "false,\"io_engine\":\"Async\"}");
 	expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)), "Async");
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"drive_id\":\"a\",\"socket\":\"/s\",\"is_root_device\":false}");
 	expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)), "vhost-user");
-	cJSON_Delete(j);
+	json_decref(j);
 
 	j = js("{\"drive_id\":\"a\",\"path_on_host\":\"/new\"}");
 	assert_int_equal(api_parse_drive_patch(j, "a", &path, err,
 					       sizeof(err)), 0);
 	assert_string_equal(path, "/new");
-	cJSON_Delete(j);
+	json_decref(j);
 }
 
 static void net_vsock_balloon_fields(void **state)
@@ -168,38 +221,38 @@ static void net_vsock_balloon_fields(void **state)
 	struct vmm_vsock_req vs;
 	struct balloon_config b;
 	uint32_t u;
-	cJSON *j;
+	json_t *j;
 
 	j = js("{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\","
 	       "\"guest_mac\":\"06:00:AC:10:00:02\"}");
 	assert_int_equal(api_parse_net(j, "eth0", &n, err, sizeof(err)), 0);
 	assert_true(n.has_mac);
 	assert_int_equal(n.mac[2], 0xac);
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\","
 	       "\"guest_mac\":\"06:00:ac:10:00\"}");
 	expect_err(api_parse_net(j, "eth0", &n, err, sizeof(err)), "guest_mac");
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\","
 	       "\"guest_mac\":\"07:00:ac:10:00:02\"}");
 	expect_err(api_parse_net(j, "eth0", &n, err, sizeof(err)), "unicast");
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"iface_id\":\"eth0\",\"host_dev_name\":"
 	       "\"a-name-that-is-too-long\"}");
 	expect_err(api_parse_net(j, "eth0", &n, err, sizeof(err)),
 		   "host_dev_name");
-	cJSON_Delete(j);
+	json_decref(j);
 
 	j = js("{\"guest_cid\":3,\"uds_path\":\"/tmp/v.sock\"}");
 	assert_int_equal(api_parse_vsock(j, &vs, err, sizeof(err)), 0);
 	assert_int_equal(vs.cid, 3);
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"guest_cid\":2,\"uds_path\":\"/tmp/v.sock\"}");
 	expect_err(api_parse_vsock(j, &vs, err, sizeof(err)), "from 3 to");
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"guest_cid\":4294967296,\"uds_path\":\"/tmp/v.sock\"}");
 	expect_err(api_parse_vsock(j, &vs, err, sizeof(err)), "guest_cid");
-	cJSON_Delete(j);
+	json_decref(j);
 
 	j = js("{\"amount_mib\":64,\"deflate_on_oom\":true,"
 	       "\"stats_polling_interval_s\":5}");
@@ -207,15 +260,15 @@ static void net_vsock_balloon_fields(void **state)
 	assert_true(b.enabled && b.deflate_on_oom);
 	assert_int_equal(b.target_mib, 64);
 	assert_int_equal(b.stats_interval_s, 5);
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"amount_mib\":64}");
 	expect_err(api_parse_balloon(j, &b, err, sizeof(err)),
 		   "missing field 'deflate_on_oom'");
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"amount_mib\":-64}");
 	expect_err(api_parse_balloon_update(j, &u, err, sizeof(err)),
 		   "amount_mib");
-	cJSON_Delete(j);
+	json_decref(j);
 }
 
 static void actions_logger_metrics(void **state)
@@ -225,26 +278,26 @@ static void actions_logger_metrics(void **state)
 	enum api_action a;
 	char *extra;
 	bool pause;
-	cJSON *j;
+	json_t *j;
 
 	j = js("{\"action_type\":\"SendCtrlAltDel\"}");
 	assert_int_equal(api_parse_action(j, &a, err, sizeof(err)), 0);
 	assert_int_equal(a, ACTION_SEND_CTRL_ALT_DEL);
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"action_type\":\"Reboot\"}");
 	expect_err(api_parse_action(j, &a, err, sizeof(err)),
 		   "unknown value 'Reboot'");
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{}");
 	expect_err(api_parse_action(j, &a, err, sizeof(err)),
 		   "missing field 'action_type'");
 	expect_err(api_parse_vm_state(j, &pause, err, sizeof(err)),
 		   "missing field 'state'");
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"state\":\"Resumed\"}");
 	assert_int_equal(api_parse_vm_state(j, &pause, err, sizeof(err)), 0);
 	assert_false(pause);
-	cJSON_Delete(j);
+	json_decref(j);
 
 	j = js("{\"level\":\"debug\",\"log_path\":\"/tmp/l\",\"show_level\":"
 	       "true,\"module\":\"api_server::request\"}");
@@ -252,10 +305,10 @@ static void actions_logger_metrics(void **state)
 	assert_int_equal(l.level, LOG_DEBUG);
 	assert_true(l.show_level);
 	assert_false(l.show_origin);
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"level\":\"Loud\"}");
 	expect_err(api_parse_logger(j, &l, err, sizeof(err)), "Loud");
-	cJSON_Delete(j);
+	json_decref(j);
 
 	j = js("{\"metrics_path\":\"/tmp/m\",\"emit_id\":true,\"properties\":"
 	       "{\"host\":\"h1\"}}");
@@ -263,11 +316,11 @@ static void actions_logger_metrics(void **state)
 	assert_string_equal(extra, "\"properties\":{\"host\":\"h1\"},");
 	assert_true(m.emit_id);
 	free(extra);
-	cJSON_Delete(j);
+	json_decref(j);
 	j = js("{\"metrics_path\":\"/tmp/m\",\"properties\":{\"n\":1}}");
 	expect_err(api_parse_metrics(j, &m, &extra, err, sizeof(err)),
 		   "properties.n must be a string");
-	cJSON_Delete(j);
+	json_decref(j);
 }
 
 /* A file that exists, for the VMM's checks. */
@@ -349,16 +402,16 @@ static void describe_and_config_file(void **state)
 {
 	struct vmm *v = calloc(1, sizeof(*v));
 	char cfg[1024], *s;
-	cJSON *j;
+	json_t *j;
 
 	assert_int_equal(vmm_init(v, NULL), 0);
 	j = api_describe_instance(v);
-	s = cJSON_PrintUnformatted(j);
+	s = json_compact(j);
 	assert_string_equal(s, "{\"app_name\":\"vmon\",\"id\":"
 			    "\"anonymous-instance\",\"state\":\"Not started\","
 			    "\"vmm_version\":\"" VMON_VERSION "\"}");
 	free(s);
-	cJSON_Delete(j);
+	json_decref(j);
 
 	snprintf(cfg, sizeof(cfg),
 		 "{\"boot-source\":{\"kernel_image_path\":\"%s\","
@@ -378,8 +431,8 @@ static void describe_and_config_file(void **state)
 
 	/* What GET /vm/config reports is a config file that applies. */
 	j = api_describe_vm_config(v);
-	s = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
+	s = json_compact(j);
+	json_decref(j);
 	vmm_destroy(v);
 	assert_int_equal(vmm_init(v, NULL), 0);
 	assert_int_equal(api_config_apply(v, s, strlen(s), err, sizeof(err)),
@@ -413,6 +466,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(body_syntax),
+		cmocka_unit_test(answer_strings),
 		cmocka_unit_test(machine_config_fields),
 		cmocka_unit_test(drive_fields),
 		cmocka_unit_test(net_vsock_balloon_fields),

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -29,12 +29,11 @@ static void sample_const(struct metrics_group *g, void *opaque)
 
 static long counter(const char *json, const char *group, const char *name)
 {
-	cJSON *j = cJSON_Parse(json);
-	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(j, group),
-					     name);
-	long r = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+	json_t *j = json_loads(json, 0, NULL);
+	const json_t *v = json_object_get(json_object_get(j, group), name);
+	long r = json_is_number(v) ? (long)json_number_value(v) : -1;
 
-	cJSON_Delete(j);
+	json_decref(j);
 	return r;
 }
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "api/router.h"
 #include "core/vmm.h"
@@ -67,14 +67,14 @@ static int req(struct fixture *f, enum http_method m, const char *path,
 
 static void expect_fault(struct fixture *f, const char *needle)
 {
-	cJSON *j = cJSON_Parse(f->r.body);
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "fault_message");
+	json_t *j = json_loads(f->r.body, 0, NULL);
+	const char *m = json_string_value(json_object_get(j, "fault_message"));
 
-	assert_true(cJSON_IsString(m));
-	assert_int_equal(cJSON_GetArraySize(j), 1);
-	if (!strstr(m->valuestring, needle))
-		fail_msg("'%s' not in '%s'", needle, m->valuestring);
-	cJSON_Delete(j);
+	assert_non_null(m);
+	assert_int_equal(json_object_size(j), 1);
+	if (!strstr(m, needle))
+		fail_msg("'%s' not in '%s'", needle, m);
+	json_decref(j);
 }
 
 static void every_route_answers(void **state)
@@ -156,7 +156,7 @@ static void missing_features_pinned(void **state)
 static void configure_and_read_back(void **state)
 {
 	struct fixture *f = *state;
-	cJSON *j;
+	json_t *j;
 
 	assert_int_equal(req(f, HTTP_GET, "/machine-config", NULL), 200);
 	assert_string_equal(f->r.body, "{\"vcpu_count\":1,\"mem_size_mib\":128,"
@@ -168,10 +168,13 @@ static void configure_and_read_back(void **state)
 	assert_int_equal(req(f, HTTP_PATCH, "/machine-config",
 			     "{\"vcpu_count\":2}"), 204);
 	assert_int_equal(req(f, HTTP_GET, "/machine-config", NULL), 200);
-	j = cJSON_Parse(f->r.body);
-	assert_int_equal(cJSON_GetObjectItem(j, "vcpu_count")->valueint, 2);
-	assert_int_equal(cJSON_GetObjectItem(j, "mem_size_mib")->valueint, 512);
-	cJSON_Delete(j);
+	j = json_loads(f->r.body, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(j, "vcpu_count")),
+			 2);
+	assert_int_equal(json_integer_value(json_object_get(j,
+							    "mem_size_mib")),
+			 512);
+	json_decref(j);
 
 	assert_int_equal(req(f, HTTP_PUT, "/boot-source",
 			     "{\"kernel_image_path\":\"/nonexistent\"}"), 400);
@@ -195,14 +198,13 @@ static void configure_and_read_back(void **state)
 	assert_int_equal(req(f, HTTP_GET, "/balloon", NULL), 200);
 	assert_non_null(strstr(f->r.body, "\"amount_mib\":16"));
 	assert_int_equal(req(f, HTTP_GET, "/vm/config", NULL), 200);
-	j = cJSON_Parse(f->r.body);
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "drives")),
-			 1);
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(
+	j = json_loads(f->r.body, 0, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "drives")), 1);
+	assert_int_equal(json_array_size(json_object_get(
 				 j, "network-interfaces")), 1);
-	assert_true(cJSON_IsObject(cJSON_GetObjectItem(j, "vsock")));
-	assert_true(cJSON_IsObject(cJSON_GetObjectItem(j, "entropy")));
-	cJSON_Delete(j);
+	assert_true(json_is_object(json_object_get(j, "vsock")));
+	assert_true(json_is_object(json_object_get(j, "entropy")));
+	json_decref(j);
 
 	/* Run-time operations before the start. */
 	assert_int_equal(req(f, HTTP_PATCH, "/vm", "{\"state\":\"Paused\"}"),

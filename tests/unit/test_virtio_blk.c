@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -444,39 +443,50 @@ static void advance(void **state)
 	assert_int_equal(t->r.written, 2049);	/* unchanged */
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* The window doubles after a near miss and halves after a long gap. */
+/*
+ * The polling window (blk_poll.c): misses halve it down to off, close
+ * calls double it up to the limit, a probe now and then when off; after
+ * a notification the full window, and a back-off when that misses.
+ */
 static void poll_adapts(void **state)
 {
-	struct blk_poll p = { .max_ns = 64000 };
-	uint64_t want[] = { 4000, 8000, 16000, 32000, 64000, 64000 };
+	struct blk_poll p = { .max_ns = 64000, .cur_ns = 64000 };
+	unsigned int probes = 0;
 
-	blk_poll_kicked(&p);			/* never idle: no change */
-	assert_int_equal(p.cur_ns, 0);
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		p.idle_since = mono_ns() - 1000;	/* kicked 1 us later */
-		blk_poll_kicked(&p);
-		assert_int_equal(p.cur_ns, want[i]);
-		assert_int_equal(p.idle_since, 0);
+	blk_poll_adapt(&p, 64000, true, 1000);	/* a quick hit: as it was */
+	assert_int_equal(p.cur_ns, 64000);
+	for (uint64_t want = 32000; want >= 4000; want /= 2) {
+		blk_poll_adapt(&p, p.cur_ns, false, 0);
+		assert_int_equal(p.cur_ns, want);
 	}
-	for (int i = 0; i < 4; i++) {
-		p.idle_since = mono_ns() - 1000000;	/* 1 ms later */
-		blk_poll_kicked(&p);
+	blk_poll_adapt(&p, p.cur_ns, false, 0);
+	assert_int_equal(p.cur_ns, 0);			/* off */
+	for (int i = 0; i < 3 * BLK_POLL_PROBE; i++)
+		if (blk_poll_window(&p))
+			probes++;
+	assert_int_equal(probes, 3);			/* one probe in 16 */
+	blk_poll_adapt(&p, BLK_POLL_START_NS, true, 3000);	/* close call */
+	assert_int_equal(p.cur_ns, 2 * BLK_POLL_START_NS);
+	blk_poll_adapt(&p, p.cur_ns, true, 7000);
+	assert_int_equal(p.cur_ns, 4 * BLK_POLL_START_NS);
+	p.cur_ns = 48000;
+	blk_poll_adapt(&p, 48000, true, 40000);	/* capped at the limit */
+	assert_int_equal(p.cur_ns, 64000);
+	assert_int_equal(p.hits, 4);
+	assert_int_equal(p.misses, 5);
+
+	/* After notifications: back-off of 2, 4 ... 64, ended by a hit. */
+	for (unsigned int k = 1; k <= 7; k++) {
+		blk_poll_kick_result(&p, false);
+		assert_int_equal(p.kick_skip, 1u << (k < 6 ? k : 6));
 	}
-	assert_int_equal(p.cur_ns, 4000);
-	p.idle_since = mono_ns() - 1000000;
-	blk_poll_kicked(&p);
-	assert_int_equal(p.cur_ns, 0);		/* off */
-	p = (struct blk_poll){ .max_ns = 0, .idle_since = 1 };
-	blk_poll_kicked(&p);
-	assert_int_equal(p.cur_ns, 0);		/* disabled stays so */
+	blk_poll_kick_result(&p, true);
+	assert_int_equal(p.kick_backoff, 0);
+
+	/* Disabled (VMON_BLK_POLL_US=0) stays so. */
+	p = (struct blk_poll){ 0 };
+	for (int i = 0; i < 2 * BLK_POLL_PROBE; i++)
+		assert_int_equal(blk_poll_window(&p), 0);
 }
 
 /* ---- --disk ---------------------------------------------------------------- */
