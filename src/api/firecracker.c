@@ -22,6 +22,7 @@
 #include "core/exit_status.h"
 #include "core/log.h"
 #include "core/options.h"
+#include "core/teardown.h"
 #include "core/vmm.h"
 
 #define DEFAULT_API_SOCK "/run/firecracker.socket"
@@ -241,6 +242,7 @@ int fc_main(int argc, char **argv)
 	struct vmm *v;
 	char err[600] = "";
 	int ret, status = VMON_EXIT_USAGE;
+	bool fast_exit = false;
 
 	if (parse_options(argc, argv, &o, err, sizeof(err))) {
 		fprintf(stderr, "vmon: %s\nTry 'vmon --api-sock PATH --help'.\n",
@@ -292,6 +294,10 @@ int fc_main(int argc, char **argv)
 		goto out_msg;
 	}
 	status = vmm_run(v);
+	/* As `vmon run`: leave KVM's slow teardown to a helper (teardown.h). */
+	fast_exit = teardown_fast_available();
+	if (fast_exit)
+		v->vm.leave_kvm_open = true;
 	goto out;
 out_msg_nosrv:
 	free(srv);
@@ -305,5 +311,7 @@ out:
 	}
 	vmm_destroy(v);
 	free(v);
+	if (fast_exit)
+		teardown_exit_fast(status);
 	return status;
 }
