@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/vmm.h"
+#include "core/vmm_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,7 @@ const uint8_t vmm_ctrl_alt_del_keys[8] = {
 };
 
 __attribute__((format(printf, 4, 5)))
-static int say(char *err, size_t len, int ret, const char *fmt, ...)
+int vmm_say(char *err, size_t len, int ret, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -36,7 +37,7 @@ static int say(char *err, size_t len, int ret, const char *fmt, ...)
 }
 
 /* *dst = copy of src (NULL stays NULL).  0 or -ENOMEM. */
-static int set_str(char **dst, const char *src)
+int vmm_set_str(char **dst, const char *src)
 {
 	char *s = NULL;
 
@@ -47,29 +48,29 @@ static int set_str(char **dst, const char *src)
 	return 0;
 }
 
-static int pre_boot(struct vmm *v, const char *what, char *err, size_t len)
+int vmm_pre_boot(struct vmm *v, const char *what, char *err, size_t len)
 {
 	if (vmm_state(v) != VMM_NOT_STARTED)
-		return say(err, len, -EPERM, "%s can only be configured "
+		return vmm_say(err, len, -EPERM, "%s can only be configured "
 			   "before the VM starts", what);
 	return 0;
 }
 
-static int post_boot(struct vmm *v, const char *what, char *err, size_t len)
+int vmm_post_boot(struct vmm *v, const char *what, char *err, size_t len)
 {
 	if (vmm_state(v) == VMM_NOT_STARTED)
-		return say(err, len, -EPERM, "%s needs a started VM", what);
+		return vmm_say(err, len, -EPERM, "%s needs a started VM", what);
 	return 0;
 }
 
 /* Opens path as the VM will, so a missing file is reported now. */
-static int check_file(const char *field, const char *path, int flags,
+int vmm_check_file(const char *field, const char *path, int flags,
 		      char *err, size_t len)
 {
 	int fd = open(path, flags | O_CLOEXEC);
 
 	if (fd < 0)
-		return say(err, len, -errno, "%s %s: %s", field, path,
+		return vmm_say(err, len, -errno, "%s %s: %s", field, path,
 			   strerror(errno));
 	close(fd);
 	return 0;
@@ -137,21 +138,6 @@ err_loop:
 	return ret;
 }
 
-static void free_drive(struct vmm_drive *d)
-{
-	free(d->id);
-	free(d->path);
-	free(d->partuuid);
-	memset(d, 0, sizeof(*d));
-}
-
-static void free_net(struct vmm_net *n)
-{
-	free(n->id);
-	free(n->tap);
-	memset(n, 0, sizeof(*n));
-}
-
 void vmm_destroy(struct vmm *v)
 {
 	if (v->vm_created) {
@@ -160,9 +146,9 @@ void vmm_destroy(struct vmm *v)
 		v->vm_created = false;
 	}
 	for (unsigned int i = 0; i < v->nr_drives; i++)
-		free_drive(&v->drives[i]);
+		vmm_free_drive(&v->drives[i]);
 	for (unsigned int i = 0; i < v->nr_nets; i++)
-		free_net(&v->nets[i]);
+		vmm_free_net(&v->nets[i]);
 	free(v->kernel);
 	free(v->initrd);
 	free(v->boot_args);
@@ -190,16 +176,16 @@ int vmm_set_boot_source(struct vmm *v, const struct vmm_boot_source *r,
 {
 	int ret;
 
-	if ((ret = pre_boot(v, "the boot source", err, len)) ||
-	    (ret = check_file("kernel_image_path", r->kernel, O_RDONLY, err,
+	if ((ret = vmm_pre_boot(v, "the boot source", err, len)) ||
+	    (ret = vmm_check_file("kernel_image_path", r->kernel, O_RDONLY, err,
 			      len)))
 		return ret;
 	if (r->initrd &&
-	    (ret = check_file("initrd_path", r->initrd, O_RDONLY, err, len)))
+	    (ret = vmm_check_file("initrd_path", r->initrd, O_RDONLY, err, len)))
 		return ret;
-	if (set_str(&v->kernel, r->kernel) || set_str(&v->initrd, r->initrd) ||
-	    set_str(&v->boot_args, r->boot_args))
-		return say(err, len, -ENOMEM, "out of memory");
+	if (vmm_set_str(&v->kernel, r->kernel) || vmm_set_str(&v->initrd, r->initrd) ||
+	    vmm_set_str(&v->boot_args, r->boot_args))
+		return vmm_say(err, len, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -210,19 +196,19 @@ int vmm_set_machine(struct vmm *v, const struct vmm_machine *r, char *err,
 	uint64_t mem = r->has_mem ? r->mem_mib : v->mem_mib;
 	int ret;
 
-	if ((ret = pre_boot(v, "the machine configuration", err, len)))
+	if ((ret = vmm_pre_boot(v, "the machine configuration", err, len)))
 		return ret;
 	if (vcpus < 1 || vcpus > VMM_MAX_VCPUS)
-		return say(err, len, -EINVAL, "vcpu_count %u: expected 1 to %d",
+		return vmm_say(err, len, -EINVAL, "vcpu_count %u: expected 1 to %d",
 			   vcpus, VMM_MAX_VCPUS);
 	/* The bound also keeps mem << 20 far from overflowing. */
 	if (mem < VMM_MIN_MEM_MIB || mem > VMM_MAX_MEM_MIB)
-		return say(err, len, -EINVAL,
+		return vmm_say(err, len, -EINVAL,
 			   "mem_size_mib %llu: expected %d to %llu",
 			   (unsigned long long)mem, VMM_MIN_MEM_MIB,
 			   (unsigned long long)VMM_MAX_MEM_MIB);
 	if (v->balloon.enabled && v->balloon.target_mib > mem)
-		return say(err, len, -EINVAL, "mem_size_mib %llu is less than "
+		return vmm_say(err, len, -EINVAL, "mem_size_mib %llu is less than "
 			   "the balloon's amount_mib %u",
 			   (unsigned long long)mem, v->balloon.target_mib);
 	v->vcpus = vcpus;
@@ -230,282 +216,16 @@ int vmm_set_machine(struct vmm *v, const struct vmm_machine *r, char *err,
 	return 0;
 }
 
-static struct vmm_drive *find_drive(struct vmm *v, const char *id)
-{
-	for (unsigned int i = 0; i < v->nr_drives; i++)
-		if (!strcmp(v->drives[i].id, id))
-			return &v->drives[i];
-	return NULL;
-}
-
-int vmm_put_drive(struct vmm *v, const struct vmm_drive_req *r, char *err,
-		  size_t len)
-{
-	struct vmm_drive d = { 0 }, *old;
-	int ret;
-
-	if ((ret = pre_boot(v, "drives", err, len)))
-		return ret;
-	old = find_drive(v, r->id);
-	if (r->root) {
-		for (unsigned int i = 0; i < v->nr_drives; i++)
-			if (v->drives[i].root && &v->drives[i] != old)
-				return say(err, len, -EEXIST, "drive '%s' is "
-					   "already the root device: only one "
-					   "drive can be", v->drives[i].id);
-	}
-	if (!old && v->nr_drives == VM_MAX_DISKS)
-		return say(err, len, -ENOSPC, "at most %d drives",
-			   VM_MAX_DISKS);
-	if ((ret = check_file("path_on_host", r->path,
-			      r->read_only ? O_RDONLY : O_RDWR, err, len)))
-		return ret;
-	d.root = r->root;
-	d.read_only = r->read_only;
-	d.cache = r->cache;
-	if (set_str(&d.id, r->id) || set_str(&d.path, r->path) ||
-	    set_str(&d.partuuid, r->partuuid)) {
-		free_drive(&d);
-		return say(err, len, -ENOMEM, "out of memory");
-	}
-	if (old) {
-		free_drive(old);
-		*old = d;
-	} else {
-		old = &v->drives[v->nr_drives++];
-		*old = d;
-	}
-	/* Firecracker's order: the root drive first (/dev/vda). */
-	if (d.root && old != &v->drives[0]) {
-		memmove(&v->drives[1], &v->drives[0],
-			(size_t)(old - v->drives) * sizeof(d));
-		v->drives[0] = d;
-	}
-	return 0;
-}
-
-int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
-		    char *err, size_t len)
-{
-	struct vmm_drive *d;
-	struct virtio_blk *b;
-	char *copy;
-	size_t i;
-	int ret;
-
-	if ((ret = post_boot(v, "PATCH /drives (a media change)", err, len)))
-		return ret;
-	d = find_drive(v, id);
-	if (!d)
-		return say(err, len, -ENOENT, "no drive '%s'", id);
-	if (!path)
-		return 0;
-	if ((ret = check_file("path_on_host", path,
-			      d->read_only ? O_RDONLY : O_RDWR, err, len)))
-		return ret;
-	b = virtio_blk_find(&v->vm, id);
-	if (!b)
-		return say(err, len, -ENODEV, "drive '%s' has no virtio-block "
-			   "device", id);
-	if (!(copy = strdup(path)))
-		return say(err, len, -ENOMEM, "out of memory");
-	/* Firecracker's semantics: same drive, new file, new capacity. */
-	if ((ret = virtio_blk_set_media(b, path, err, len))) {
-		free(copy);
-		return ret;
-	}
-	i = (size_t)(d - v->drives);
-	v->cfg.disks[i].path = v->vm.cfg.disks[i].path = copy;
-	free(d->path);
-	d->path = copy;
-	return 0;
-}
-
-static struct vmm_net *find_net(struct vmm *v, const char *id)
-{
-	for (unsigned int i = 0; i < v->nr_nets; i++)
-		if (!strcmp(v->nets[i].id, id))
-			return &v->nets[i];
-	return NULL;
-}
-
-int vmm_put_net(struct vmm *v, const struct vmm_net_req *r, char *err,
-		size_t len)
-{
-	struct vmm_net n = { 0 }, *old;
-	int ret;
-
-	if ((ret = pre_boot(v, "network interfaces", err, len)))
-		return ret;
-	old = find_net(v, r->id);
-	for (unsigned int i = 0; i < v->nr_nets; i++) {
-		struct vmm_net *o = &v->nets[i];
-
-		if (o == old)
-			continue;
-		if (!strcmp(o->tap, r->tap))
-			return say(err, len, -EEXIST, "host_dev_name %s is "
-				   "already used by interface '%s'", r->tap,
-				   o->id);
-		if (r->has_mac && o->has_mac && !memcmp(o->mac, r->mac, 6))
-			return say(err, len, -EEXIST, "guest_mac is already "
-				   "used by interface '%s'", o->id);
-	}
-	if (!old && v->nr_nets == VM_MAX_NETS)
-		return say(err, len, -ENOSPC, "at most %d network interfaces",
-			   VM_MAX_NETS);
-	memcpy(n.mac, r->mac, 6);
-	n.has_mac = r->has_mac;
-	if (set_str(&n.id, r->id) || set_str(&n.tap, r->tap)) {
-		free_net(&n);
-		return say(err, len, -ENOMEM, "out of memory");
-	}
-	if (old)
-		free_net(old);
-	else
-		old = &v->nets[v->nr_nets++];
-	*old = n;
-	return 0;
-}
-
-int vmm_patch_net(struct vmm *v, const char *id, char *err, size_t len)
-{
-	int ret;
-
-	if ((ret = post_boot(v, "PATCH /network-interfaces", err, len)))
-		return ret;
-	if (!find_net(v, id))
-		return say(err, len, -ENOENT, "no network interface '%s'", id);
-	return 0;	/* only rate limiters could change, and vmon has none */
-}
-
-int vmm_put_vsock(struct vmm *v, const struct vmm_vsock_req *r, char *err,
-		  size_t len)
-{
-	int ret;
-
-	if ((ret = pre_boot(v, "vsock", err, len)))
-		return ret;
-	if (r->cid < 3)
-		return say(err, len, -EINVAL, "guest_cid %u: expected 3 or "
-			   "more (0-2 are reserved)", r->cid);
-	if (set_str(&v->vsock_uds, r->uds_path) ||
-	    set_str(&v->vsock_id, r->vsock_id))
-		return say(err, len, -ENOMEM, "out of memory");
-	v->vsock_cid = r->cid;
-	v->has_vsock = true;
-	return 0;
-}
-
-int vmm_put_entropy(struct vmm *v, char *err, size_t len)
-{
-	int ret = pre_boot(v, "the entropy device", err, len);
-
-	if (!ret)
-		v->has_entropy = true;
-	return ret;
-}
-
-int vmm_put_balloon(struct vmm *v, const struct balloon_config *r, char *err,
-		    size_t len)
-{
-	int ret;
-
-	if ((ret = pre_boot(v, "the balloon (PUT)", err, len)))
-		return ret;
-	if (r->target_mib > v->mem_mib)
-		return say(err, len, -EINVAL, "amount_mib %u is more than the "
-			   "VM's memory (%llu MiB)", r->target_mib,
-			   (unsigned long long)v->mem_mib);
-	v->balloon = *r;
-	v->balloon.enabled = true;
-	return 0;
-}
-
-/* The started VM's balloon device (VMM thread). */
-static struct virtio_balloon *running_balloon(struct vmm *v)
-{
-	struct virtio_dev *vd = v->vm_created ?
-		virtio_devices_find(&v->vm, VIRTIO_ID_BALLOON) : NULL;
-
-	return vd ? (struct virtio_balloon *)((char *)vd -
-		offsetof(struct virtio_balloon, vd)) : NULL;
-}
-
-int vmm_patch_balloon(struct vmm *v, uint32_t amount_mib, char *err,
-		      size_t len)
-{
-	struct virtio_balloon *b;
-
-	if (!v->balloon.enabled)
-		return say(err, len, -ENOENT, "no balloon device is configured");
-	if (amount_mib > v->mem_mib)
-		return say(err, len, -EINVAL, "amount_mib %u is more than the "
-			   "VM's memory (%llu MiB)", amount_mib,
-			   (unsigned long long)v->mem_mib);
-	if (vmm_state(v) == VMM_NOT_STARTED) {
-		v->balloon.target_mib = amount_mib;
-		return 0;
-	}
-	if (!(b = running_balloon(v)))
-		return say(err, len, -ENODEV, "the VM has no balloon device");
-	virtio_balloon_set_target(b, amount_mib);
-	v->balloon.target_mib = amount_mib;
-	return 0;
-}
-
-int vmm_patch_balloon_stats(struct vmm *v, uint32_t interval_s, char *err,
-			    size_t len)
-{
-	struct virtio_balloon *b;
-
-	if (!v->balloon.enabled)
-		return say(err, len, -ENOENT, "no balloon device is configured");
-	if (vmm_state(v) == VMM_NOT_STARTED) {
-		v->balloon.stats_interval_s = interval_s;
-		return 0;
-	}
-	if (!v->balloon.stats_interval_s != !interval_s)
-		return say(err, len, -EINVAL, "balloon statistics cannot be "
-			   "turned on or off after the VM starts");
-	if (!(b = running_balloon(v)))
-		return say(err, len, -ENODEV, "the VM has no balloon device");
-	if (virtio_balloon_set_stats_interval(b, interval_s))
-		return say(err, len, -EINVAL, "cannot change the statistics "
-			   "interval to %u s", interval_s);
-	v->balloon.stats_interval_s = interval_s;
-	return 0;
-}
-
-int vmm_balloon_stats(struct vmm *v, struct balloon_stats *out, char *err,
-		      size_t len)
-{
-	struct virtio_balloon *b;
-
-	if (!v->balloon.enabled)
-		return say(err, len, -ENOENT, "no balloon device is configured");
-	if (!v->balloon.stats_interval_s)
-		return say(err, len, -EINVAL, "balloon statistics are not "
-			   "enabled (stats_polling_interval_s is 0)");
-	if (vmm_state(v) == VMM_NOT_STARTED)
-		return say(err, len, -EPERM, "balloon statistics need a "
-			   "started VM");
-	if (!(b = running_balloon(v)))
-		return say(err, len, -ENODEV, "the VM has no balloon device");
-	virtio_balloon_get_stats(b, out);
-	return 0;
-}
-
 int vmm_put_serial(struct vmm *v, const char *path, char *err, size_t len)
 {
 	int ret;
 
-	if ((ret = pre_boot(v, "the serial console", err, len)) ||
-	    (ret = check_file("serial_out_path", path,
+	if ((ret = vmm_pre_boot(v, "the serial console", err, len)) ||
+	    (ret = vmm_check_file("serial_out_path", path,
 			      O_WRONLY | O_CREAT | O_APPEND, err, len)))
 		return ret;
-	return set_str(&v->serial_path, path) ?
-		say(err, len, -ENOMEM, "out of memory") : 0;
+	return vmm_set_str(&v->serial_path, path) ?
+		vmm_say(err, len, -ENOMEM, "out of memory") : 0;
 }
 
 /* A log or metrics destination: a FIFO (opened so it never blocks) or a file. */
@@ -521,7 +241,7 @@ static int open_sink(const char *field, const char *path, char *err,
 		flags = O_RDWR | O_NONBLOCK | O_CLOEXEC;
 	fd = open(path, flags, 0644);
 	if (fd < 0)
-		return say(err, len, -errno, "%s %s: %s", field, path,
+		return vmm_say(err, len, -errno, "%s %s: %s", field, path,
 			   strerror(errno));
 	return fd;
 }
@@ -532,14 +252,14 @@ int vmm_put_logger(struct vmm *v, const struct vmm_logger_req *r, char *err,
 	int fd = -1;
 
 	if (v->has_logger)
-		return say(err, len, -EPERM, "the logger is already configured");
+		return vmm_say(err, len, -EPERM, "the logger is already configured");
 	if (r->path && (fd = open_sink("log_path", r->path, err, len)) < 0)
 		return fd;
-	if (set_str(&v->log_path, r->path) ||
-	    set_str(&v->log_module, r->module)) {
+	if (vmm_set_str(&v->log_path, r->path) ||
+	    vmm_set_str(&v->log_module, r->module)) {
 		if (fd >= 0)
 			close(fd);
-		return say(err, len, -ENOMEM, "out of memory");
+		return vmm_say(err, len, -ENOMEM, "out of memory");
 	}
 	v->log_level = r->level;
 	v->log_show_level = r->show_level;
@@ -576,7 +296,7 @@ int vmm_put_metrics(struct vmm *v, const struct vmm_metrics_req *r, char *err,
 	int fd, ret;
 
 	if (v->has_metrics)
-		return say(err, len, -EPERM, "the metrics system is already "
+		return vmm_say(err, len, -EPERM, "the metrics system is already "
 			   "configured");
 	if ((fd = open_sink("metrics_path", r->path, err, len)) < 0)
 		return fd;
@@ -584,15 +304,15 @@ int vmm_put_metrics(struct vmm *v, const struct vmm_metrics_req *r, char *err,
 	if (asprintf(&extra, "%s%s%s%s", r->emit_id ? "\"id\":\"" : "",
 		     r->emit_id ? v->id : "", r->emit_id ? "\"," : "",
 		     r->extra_json ? r->extra_json : "") < 0 ||
-	    set_str(&v->metrics_path, r->path)) {
-		ret = say(err, len, -ENOMEM, "out of memory");
+	    vmm_set_str(&v->metrics_path, r->path)) {
+		ret = vmm_say(err, len, -ENOMEM, "out of memory");
 		goto err;
 	}
 	v->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (v->timer_fd < 0 || timerfd_settime(v->timer_fd, 0, &its, NULL) ||
 	    (ret = evloop_add(vmm_loop(v), v->timer_fd, EPOLLIN,
 			      on_metrics_timer, v))) {
-		ret = say(err, len, -errno, "metrics timer: %s",
+		ret = vmm_say(err, len, -errno, "metrics timer: %s",
 			  strerror(errno));
 		goto err;
 	}
@@ -675,24 +395,24 @@ int vmm_start(struct vmm *v, char *err, size_t len)
 	int ret;
 
 	if (vmm_state(v) != VMM_NOT_STARTED)
-		return say(err, len, -EPERM, "the VM is already started");
+		return vmm_say(err, len, -EPERM, "the VM is already started");
 	if (v->quit)
-		return say(err, len, -ESHUTDOWN, "vmon is shutting down");
+		return vmm_say(err, len, -ESHUTDOWN, "vmon is shutting down");
 	if (!v->kernel)
-		return say(err, len, -EINVAL, "no boot source: PUT /boot-source "
+		return vmm_say(err, len, -EINVAL, "no boot source: PUT /boot-source "
 			   "with a kernel_image_path first");
 	if (build_config(v))
-		return say(err, len, -ENOMEM, "out of memory");
+		return vmm_say(err, len, -ENOMEM, "out of memory");
 	ret = vm_create(&v->vm, &v->cfg);
 	if (ret) {
-		say(err, len, ret, "cannot create the VM: %s (vmon's log has "
+		vmm_say(err, len, ret, "cannot create the VM: %s (vmon's log has "
 		    "the details)", strerror(-ret));
 		goto err_vm;
 	}
 	if ((ret = vm_load(&v->vm, err, len)))
 		goto err_vm;
 	if ((ret = vm_serve_init(&v->serve, &v->vm))) {
-		say(err, len, ret, "cannot serve the VM: %s", strerror(-ret));
+		vmm_say(err, len, ret, "cannot serve the VM: %s", strerror(-ret));
 		goto err_vm;
 	}
 	if (v->timer_fd >= 0) {
@@ -703,7 +423,7 @@ int vmm_start(struct vmm *v, char *err, size_t len)
 	v->vm_created = true;
 	atomic_store(&v->state, VMM_RUNNING);
 	if ((ret = vm_start_vcpus(&v->vm)))
-		return say(err, len, ret, "cannot start the vCPUs: %s",
+		return vmm_say(err, len, ret, "cannot start the vCPUs: %s",
 			   strerror(-ret));
 	return 0;
 err_vm:
@@ -716,9 +436,9 @@ int vmm_pause(struct vmm *v, char *err, size_t len)
 	int ret;
 
 	if (vmm_state(v) == VMM_NOT_STARTED)
-		return say(err, len, -EPERM, "the VM is not started");
+		return vmm_say(err, len, -EPERM, "the VM is not started");
 	if ((ret = vm_pause(&v->vm)))
-		return say(err, len, ret, "cannot pause: %s", ret == -ESHUTDOWN ?
+		return vmm_say(err, len, ret, "cannot pause: %s", ret == -ESHUTDOWN ?
 			   "the VM is stopping" : strerror(-ret));
 	atomic_store(&v->state, VMM_PAUSED);
 	return 0;
@@ -729,9 +449,9 @@ int vmm_resume(struct vmm *v, char *err, size_t len)
 	int ret;
 
 	if (vmm_state(v) == VMM_NOT_STARTED)
-		return say(err, len, -EPERM, "the VM is not started");
+		return vmm_say(err, len, -EPERM, "the VM is not started");
 	if ((ret = vm_resume(&v->vm)))
-		return say(err, len, ret, "cannot resume: %s", strerror(-ret));
+		return vmm_say(err, len, ret, "cannot resume: %s", strerror(-ret));
 	atomic_store(&v->state, VMM_RUNNING);
 	return 0;
 }
@@ -739,7 +459,7 @@ int vmm_resume(struct vmm *v, char *err, size_t len)
 int vmm_send_ctrl_alt_del(struct vmm *v, char *err, size_t len)
 {
 	if (vmm_state(v) == VMM_NOT_STARTED)
-		return say(err, len, -EPERM, "SendCtrlAltDel needs a started VM");
+		return vmm_say(err, len, -EPERM, "SendCtrlAltDel needs a started VM");
 	i8042_push_keys(v->vm.i8042, vmm_ctrl_alt_del_keys,
 			sizeof(vmm_ctrl_alt_del_keys));
 	return 0;
@@ -753,17 +473,17 @@ int vmm_flush_metrics(struct vmm *v, char *err, size_t len)
 	ssize_t w;
 
 	if (!v->has_metrics)
-		return say(err, len, -EPERM, "the metrics system is not "
+		return vmm_say(err, len, -EPERM, "the metrics system is not "
 			   "configured: PUT /metrics first");
 	if (v->vm_created)
 		regs[1] = &v->vm.metrics;
 	line = metrics_flush_json(regs, 2, v->metrics_extra, &n);
 	if (!line)
-		return say(err, len, -ENOMEM, "out of memory");
+		return vmm_say(err, len, -ENOMEM, "out of memory");
 	w = write(v->metrics_fd, line, n);
 	free(line);
 	if (w != (ssize_t)n)
-		return say(err, len, w < 0 ? -errno : -EIO, "cannot write to "
+		return vmm_say(err, len, w < 0 ? -errno : -EIO, "cannot write to "
 			   "%s: %s", v->metrics_path,
 			   w < 0 ? strerror(errno) : "short write");
 	return 0;

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by vmm.c and vmm_devices.c; not for other modules. */
+#ifndef VMON_CORE_VMM_PRIV_H
+#define VMON_CORE_VMM_PRIV_H
+
+#include <stddef.h>
+
+#include "core/vmm.h"
+
+/* Format a message into err and return ret. */
+int vmm_say(char *err, size_t len, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Replace *dst with a copy of src (NULL clears).  0 or -ENOMEM. */
+int vmm_set_str(char **dst, const char *src);
+/* 0 if the VM has not started (resp. has), else an error naming what. */
+int vmm_pre_boot(struct vmm *v, const char *what, char *err, size_t len);
+int vmm_post_boot(struct vmm *v, const char *what, char *err, size_t len);
+/* The file a field names can be opened with flags; else an error. */
+int vmm_check_file(const char *field, const char *path, int flags,
+		   char *err, size_t len);
+void vmm_free_drive(struct vmm_drive *d);
+void vmm_free_net(struct vmm_net *n);
+
+#endif
