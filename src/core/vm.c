@@ -86,6 +86,33 @@ static int check_kvm(struct vm *vm)
 			  vm->cfg.nr_cpus, max);
 		return -EINVAL;
 	}
+	/* Optional: the guest gets CPUID's TSC-deadline bit (cpuid.h). */
+	vm->tsc_deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
+				 KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	return 0;
+}
+
+/* KVM's CPUID, plus what the host offers beyond it (cpuid_apply_host). */
+static int get_cpuid(struct vm *vm)
+{
+	struct cpuid_host host = { .tsc_deadline = vm->tsc_deadline };
+	int ret = cpuid_get_supported(vm->kvm_fd, &vm->supported_cpuid);
+
+	if (ret) {
+		log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(-ret));
+		return ret;
+	}
+	cpuid_host_brand(host.brand);
+	ret = cpuid_apply_host(&vm->supported_cpuid, &host);
+	if (ret) {
+		log_error("cannot extend the CPUID table: %s", strerror(-ret));
+		return ret;
+	}
+	char brand[49];
+
+	cpuid_brand_string(vm->supported_cpuid, brand);
+	log_info("cpuid: \"%s\", TSC-deadline timer %s", brand,
+		 vm->tsc_deadline ? "offered" : "not emulated by KVM");
 	return 0;
 }
 
@@ -192,10 +219,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		return -errno;
 	if ((ret = map_memory(vm)))
 		return ret;
-	if ((ret = cpuid_get_supported(vm->kvm_fd, &vm->supported_cpuid))) {
-		log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(-ret));
+	if ((ret = get_cpuid(vm)))
 		return ret;
-	}
 
 	serial_fd = open_serial_out(cfg);
 	if (serial_fd < -1)

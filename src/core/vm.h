@@ -56,7 +56,8 @@ struct vm {
 	uint64_t rsdp_gpa;
 	struct bus pio;
 	struct bus mmio;
-	struct kvm_cpuid2 *supported_cpuid;
+	struct kvm_cpuid2 *supported_cpuid;	/* KVM's + cpuid_apply_host */
+	bool tsc_deadline;	/* KVM_CAP_TSC_DEADLINE_TIMER */
 
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus;

@@ -203,7 +203,12 @@ void i8042_cmd_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 	if (is_write) {
 		command(k, data[0]);
 	} else {
-		uint8_t st = I8042_STATUS_SYS;
+		/*
+		 * Bit 4 set: the keyboard is not inhibited (no keylock).
+		 * Linux's i8042_controller_init() warns "Keylock active"
+		 * when it reads 0; QEMU's pckbd sets it too.
+		 */
+		uint8_t st = I8042_STATUS_SYS | I8042_STATUS_UNLOCKED;
 
 		if (k->out_count)
 			st |= I8042_STATUS_OBF |

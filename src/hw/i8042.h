@@ -44,6 +44,7 @@ void i8042_push_keys(struct i8042 *k, const uint8_t *codes, unsigned int n);
 #define I8042_STATUS_OBF	0x01
 #define I8042_STATUS_SYS	0x04
 #define I8042_STATUS_CMD	0x08
+#define I8042_STATUS_UNLOCKED	0x10	/* Linux: I8042_STR_KEYLOCK */
 #define I8042_STATUS_AUXDATA	0x20
 #define I8042_CTR_KBDINT	0x01
 #define I8042_CTR_XLATE		0x40

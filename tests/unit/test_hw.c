@@ -167,6 +167,34 @@ static void i8042_probe_and_reset(void **state)
 	i8042_destroy(&k);
 }
 
+/*
+ * The status byte (port 0x64) as Linux's i8042 driver reads it: bit 2
+ * (system flag) and bit 4 (I8042_STR_KEYLOCK, "not inhibited") always set,
+ * so i8042_controller_init() does not warn "Keylock active".
+ */
+static void i8042_status_byte(void **state)
+{
+	struct i8042 k;
+
+	i8042_init(&k, NULL);
+	assert_int_equal(I8042_STATUS_UNLOCKED, 0x10);
+	assert_int_equal(rd(i8042_cmd_io, &k, 0), 0x14);	/* idle */
+	wr(i8042_cmd_io, &k, 0, 0x60);		/* write CTR: data pending */
+	assert_int_equal(rd(i8042_cmd_io, &k, 0), 0x1c);	/* + CMD */
+	wr(i8042_data_io, &k, 0, 0x47);
+	assert_int_equal(rd(i8042_cmd_io, &k, 0), 0x14);
+	wr(i8042_cmd_io, &k, 0, 0xaa);		/* self test: a byte out */
+	assert_int_equal(rd(i8042_cmd_io, &k, 0), 0x15);	/* + OBF */
+	assert_int_equal(rd(i8042_data_io, &k, 0), 0x55);
+	wr(i8042_cmd_io, &k, 0, 0xd3);		/* write AUX output buffer */
+	wr(i8042_data_io, &k, 0, 0x5a);
+	assert_int_equal(rd(i8042_cmd_io, &k, 0), 0x35);	/* + AUXDATA */
+	assert_int_equal(rd(i8042_data_io, &k, 0), 0x5a);
+	wr(i8042_cmd_io, &k, 0, 0xad);		/* keyboard disabled: still */
+	assert_int_equal(rd(i8042_cmd_io, &k, 0), 0x14);	/* unlocked */
+	i8042_destroy(&k);
+}
+
 /* ---- RTC ------------------------------------------------------------ */
 
 static time_t fixed_time(void *ctx)
@@ -366,6 +394,117 @@ static void cpuid_per_vcpu(void **state)
 	free(sup);
 }
 
+/* A table of exactly n entries, so growing it must reallocate. */
+static struct kvm_cpuid2 *table_of(const struct kvm_cpuid_entry2 *e,
+				   unsigned int n)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+
+	assert_non_null(c);
+	c->nent = n;
+	memcpy(c->entries, e, n * sizeof(*e));
+	return c;
+}
+
+static void pack_brand(uint32_t out[12], const char *s)
+{
+	memset(out, 0, 12 * sizeof(out[0]));
+	memcpy(out, s, strlen(s));
+}
+
+static void cpuid_host_patches(void **state)
+{
+	/* Leaf 0 "AuthenticAMD"; brand leaves present but empty (as KVM
+	 * gave them on the Debian 6.1 host), max extended leaf too low. */
+	const struct kvm_cpuid_entry2 empty_brand[] = {
+		{ .function = 0x0, .eax = 0x10, .ebx = 0x68747541,
+		  .ecx = 0x444d4163, .edx = 0x69746e65 },
+		{ .function = 0x1, .eax = 0x830f10, .ecx = 0x80000000 },
+		{ .function = 0x80000000, .eax = 0x80000001 },
+		{ .function = 0x80000001, .edx = 1u << 29 },
+		{ .function = 0x80000002 },
+		{ .function = 0x80000003 },
+		{ .function = 0x80000004 },
+	};
+	struct cpuid_host host = { .tsc_deadline = true };
+	struct kvm_cpuid2 *c = table_of(empty_brand, 7), *v = NULL;
+	char brand[49], vendor[13];
+
+	pack_brand(host.brand, "AMD EPYC Processor");
+	assert_int_equal(cpuid_apply_host(&c, &host), 0);
+	assert_int_equal(c->nent, 7);				/* none added */
+	assert_true(cpuid_find(c, 1, 0)->ecx & CPUID1_ECX_TSC_DEADLINE);
+	assert_true(cpuid_find(c, 1, 0)->ecx & (1u << 31));	/* kept */
+	assert_int_equal(cpuid_find(c, 0x80000000, 0)->eax, 0x80000004);
+	assert_int_equal(cpuid_find(c, 0x80000002, 0)->eax, 0x20444d41);
+	cpuid_brand_string(c, brand);
+	assert_string_equal(brand, "AMD EPYC Processor");
+	cpuid_vendor_string(c, vendor);
+	assert_string_equal(vendor, "AuthenticAMD");
+	/* Every vCPU's table carries it. */
+	assert_int_equal(cpuid_for_vcpu(c, 1, 2, &v), 0);
+	cpuid_brand_string(v, brand);
+	assert_string_equal(brand, "AMD EPYC Processor");
+	assert_true(cpuid_find(v, 1, 0)->ecx & CPUID1_ECX_TSC_DEADLINE);
+	free(v);
+	/* Applying twice changes nothing: the brand is no longer empty. */
+	pack_brand(host.brand, "other");
+	assert_int_equal(cpuid_apply_host(&c, &host), 0);
+	cpuid_brand_string(c, brand);
+	assert_string_equal(brand, "AMD EPYC Processor");
+	free(c);
+
+	/* Leaves missing altogether and no host brand: vmon's, leaves
+	 * added (the table must grow), max extended leaf created. */
+	c = table_of(empty_brand, 2);
+	memset(&host, 0, sizeof(host));
+	assert_int_equal(cpuid_apply_host(&c, &host), 0);
+	assert_int_equal(c->nent, 6);
+	assert_false(cpuid_find(c, 1, 0)->ecx & CPUID1_ECX_TSC_DEADLINE);
+	assert_int_equal(cpuid_find(c, 0x80000000, 0)->eax, 0x80000004);
+	assert_non_null(cpuid_find(c, 0x80000004, 0));
+	cpuid_brand_string(c, brand);
+	assert_string_equal(brand, CPUID_VMON_BRAND);
+	free(c);
+
+	/* KVM's own brand wins; spaces around it are trimmed for display;
+	 * TSC-deadline already set stays set without the capability. */
+	c = table_of(empty_brand, 7);
+	c->entries[1].ecx |= CPUID1_ECX_TSC_DEADLINE;
+	{
+		uint32_t kvm[12];
+
+		pack_brand(kvm, "   Intel(R) Xeon(R) CPU  ");
+		for (unsigned int i = 0; i < 3; i++) {
+			struct kvm_cpuid_entry2 *e = &c->entries[4 + i];
+
+			e->eax = kvm[4 * i];
+			e->ebx = kvm[4 * i + 1];
+			e->ecx = kvm[4 * i + 2];
+			e->edx = kvm[4 * i + 3];
+		}
+	}
+	pack_brand(host.brand, "AMD EPYC Processor");
+	assert_int_equal(cpuid_apply_host(&c, &host), 0);
+	cpuid_brand_string(c, brand);
+	assert_string_equal(brand, "Intel(R) Xeon(R) CPU");
+	assert_int_equal(cpuid_find(c, 0x80000000, 0)->eax, 0x80000001);
+	assert_true(cpuid_find(c, 1, 0)->ecx & CPUID1_ECX_TSC_DEADLINE);
+	free(c);
+
+	/* No leaves: empty strings.  Bad arguments: -EINVAL. */
+	c = table_of(empty_brand, 0);
+	cpuid_brand_string(c, brand);
+	cpuid_vendor_string(c, vendor);
+	assert_string_equal(brand, "");
+	assert_string_equal(vendor, "");
+	assert_int_equal(cpuid_apply_host(NULL, &host), -EINVAL);
+	assert_int_equal(cpuid_apply_host(&c, NULL), -EINVAL);
+	free(c);
+	c = NULL;
+	assert_int_equal(cpuid_apply_host(&c, &host), -EINVAL);
+}
+
 static void fault_hints(void **state)
 {
 	static const uint8_t cx16[] = { 0xf0, 0x48, 0x0f, 0xc7, 0x4d, 0x20 };
@@ -389,11 +528,13 @@ int main(void)
 		cmocka_unit_test(serial_rx_bounded),
 		cmocka_unit_test(serial_loopback_and_wide),
 		cmocka_unit_test(i8042_probe_and_reset),
+		cmocka_unit_test(i8042_status_byte),
 		cmocka_unit_test(rtc_reads_time),
 		cmocka_unit_test(pm_poweroff_reset_timer),
 		cmocka_unit_test(debug_exit_codes),
 		cmocka_unit_test(console_escapes),
 		cmocka_unit_test(cpuid_per_vcpu),
+		cmocka_unit_test(cpuid_host_patches),
 		cmocka_unit_test(fault_hints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
