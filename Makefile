@@ -1,34 +1,47 @@
 # vmon top-level build.  `make` builds vmon and the test guest; `make test`
 # runs the whole suite (unit, integration, then again under ASan+UBSan).
 # SAN=1 builds an AddressSanitizer + UndefinedBehaviorSanitizer variant in
-# build-san/.
+# build-san/.  ./configure installs what the build and tests need.
+#
+# The usual variables are the user's: make CC=clang CFLAGS='-O0 -g'
+# CPPFLAGS=... LDFLAGS=... LDLIBS=... change the compiler, optimisation
+# and extra flags; the project's own flags (VMON_*) are always added.
 
-CC      ?= gcc
+# make predefines CC=cc: gcc unless the user (command line, environment)
+# chose another.
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
 SAN     ?= 0
 ifeq ($(SAN),1)
 BUILD   ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-OPT     := -O1 -g
-VMON_LDFLAGS :=
+CFLAGS  ?= -O1 -g
+VMON_STATIC :=
 else
 BUILD   ?= build
 SANFLAGS :=
-OPT     := -O2 -g
+CFLAGS  ?= -O2 -g
 # vmon itself is a static PIE (ASLR kept): no libc.so and friends mapped
 # whole with fault-around, less RSS and a faster start.  The sanitizers
 # need a dynamic link; so does cmocka for the unit tests.
-VMON_LDFLAGS := -static-pie
+VMON_STATIC := -static-pie
 endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# git's commit, or the one `git archive` wrote, or "unknown": no git needed.
+GITREV  := $(shell scripts/gitrev.sh 2>/dev/null || echo unknown)
 
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wformat=2 -Wshadow -Wno-unused-parameter -Wvla -Wpointer-arith
-CFLAGS  := -std=gnu17 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -Isrc \
-	   -DVMON_VERSION='"$(VERSION)"' -DVMON_GITREV='"$(GITREV)"' -MMD -MP
-LDFLAGS := $(SANFLAGS)
-LDLIBS  := -lpthread -lz -llzma -llz4 -lzstd -ljansson -lm -luring
+VMON_CPPFLAGS := -D_GNU_SOURCE -Isrc -DVMON_VERSION='"$(VERSION)"'
+VMON_CFLAGS   := -std=gnu17 $(WARN) $(SANFLAGS) -MMD -MP
+VMON_LDFLAGS  := $(SANFLAGS)
+VMON_LDLIBS   := -lpthread -lz -llzma -llz4 -lzstd -ljansson -lm -luring
+# The user's flags come last so they can override ours (-O0, -Wno-error).
+ALL_CFLAGS  = $(VMON_CPPFLAGS) $(CPPFLAGS) $(VMON_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(VMON_LDFLAGS) $(LDFLAGS)
+ALL_LDLIBS  = $(VMON_LDLIBS) $(LDLIBS)
 
 SRCS    := $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c))
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
@@ -40,7 +53,7 @@ TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 .PHONY: all vmon guest unit tools test test-quick demo bench clean deps linux \
-	fuzz fuzz-long
+	fuzz fuzz-long FORCE
 
 all: vmon guest unit tools
 
@@ -49,19 +62,27 @@ unit: $(UNIT_BINS)
 tools: $(TOOL_BINS)
 
 $(BUILD)/vmon: $(OBJS)
-	$(CC) $(LDFLAGS) $(VMON_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) $(VMON_STATIC) -o $@ $^ $(ALL_LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Only main.c prints the commit; the stamp changes (and main.o is rebuilt)
+# only when the commit does.
+$(BUILD)/src/main.o: VMON_CPPFLAGS += -DVMON_GITREV='"$(GITREV)"'
+$(BUILD)/src/main.o: $(BUILD)/gitrev
+$(BUILD)/gitrev: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(GITREV)' | cmp -s - $@ || echo '$(GITREV)' >$@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIBOBJS) $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(LIBOBJS) $(ALL_LDFLAGS) $(ALL_LDLIBS) -lcmocka
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIBOBJS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(LIBOBJS) $(ALL_LDFLAGS) $(ALL_LDLIBS)
 
 # The test guest is freestanding and never sanitized: it always lives in
 # build/guest so both vmon variants boot the same images.
@@ -97,8 +118,7 @@ FUZZ_DIR   := build/fuzz
 FUZZ_FLAGS := -std=gnu17 -g -O1 -fno-omit-frame-pointer \
 	      -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	      -Wall -Wextra -Wno-unused-parameter \
-	      -Wno-gnu-variable-sized-type-not-at-end -D_GNU_SOURCE -Isrc \
-	      -DVMON_VERSION='"$(VERSION)"' -DVMON_GITREV='"$(GITREV)"' -MMD -MP
+	      -Wno-gnu-variable-sized-type-not-at-end $(VMON_CPPFLAGS) -MMD -MP
 FUZZ_SRCS  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_OBJS  := $(filter-out $(FUZZ_DIR)/obj/src/main.o,$(SRCS:%.c=$(FUZZ_DIR)/obj/%.o))
@@ -111,7 +131,7 @@ $(FUZZ_DIR)/obj/%.o: %.c
 
 $(FUZZ_DIR)/%: fuzz/%.c $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(VMON_LDLIBS)
 
 fuzz-long: fuzz
 	FUZZ_TIME=$(FUZZ_TIME) tests/integration/fuzz_short.sh

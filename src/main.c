@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 		return VMON_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-		printf("vmon %s (%s)\n", VMON_VERSION, VMON_GITREV);
+		printf("vmon %s (commit %s)\n", VMON_VERSION, VMON_GITREV);
 		return VMON_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "run"))

@@ -36,8 +36,11 @@ def kvm_module(sys_module="/sys/module"):
 def describe(root, vmon, qemu):
     with open("/proc/cpuinfo") as f:
         cpu = cpu_model(f.read())
-    commit = _run(["git", "rev-parse", "--short", "HEAD"], cwd=root) or "unknown"
-    if _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root):
+    # The same source as `vmon --version`: git, else what `git archive`
+    # wrote, else "unknown"; changes can only be seen with git.
+    commit = _run([os.path.join(root, "scripts", "gitrev.sh")]) or "unknown"
+    if os.path.exists(os.path.join(root, ".git")) and \
+            _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root):
         commit += " + uncommitted changes"
     hypervisor = ""
     with open("/proc/cpuinfo") as f:
