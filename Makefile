@@ -53,7 +53,7 @@ TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 .PHONY: all vmon guest unit tools test test-quick demo bench clean deps linux \
-	fuzz fuzz-long FORCE
+	fuzz fuzz-long newcomer-test FORCE
 
 all: vmon guest unit tools
 
@@ -108,6 +108,11 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	bench/run.sh
+
+# The README's first commands on a fresh minimal Debian 12 in a chroot, as
+# root (minutes; not part of `make test`): tests/newcomer/run.sh.
+newcomer-test:
+	tests/newcomer/run.sh
 
 # libFuzzer targets (fuzz/fuzz_*.c), built with clang, ASan and UBSan into
 # build/fuzz/ from their own clang objects of src/.  `make fuzz-long` runs

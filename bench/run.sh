@@ -5,8 +5,8 @@
 #   make bench QUICK=1    a quick check that every row still works (< 1 min)
 #   bench/run.sh [bench.py options]   e.g. --rows start,exits --runs 20
 #
-# Installs QEMU (qemu-system-x86) and gnuplot (gnuplot-nox) from Debian's
-# packages when they are missing, builds runstat and the floor programs
+# Installs what is missing with scripts/deps.sh (as root; otherwise it
+# names the packages), builds runstat and the floor programs
 # (bench/Makefile) and vmon and the test guest if they are not built, then
 # runs bench/bench.py.  Env: QUICK, VMON, QEMU, GUEST, BUILD, BENCH_OUT.
 set -eu
@@ -17,21 +17,12 @@ export QEMU=${QEMU:-qemu-system-x86_64}
 export GUEST=${GUEST:-$ROOT/build/guest}
 export BENCH_BIN=$BUILD/bench
 
-# apt_install PACKAGE: Debian's package, quietly, as root or with sudo.
-apt_install() {
-	local sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	echo "bench: installing $1 (apt-get)" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	$sudo apt-get install -y -qq --no-install-recommends "$1" >/dev/null 2>&1 ||
-		{ $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq --no-install-recommends "$1" >/dev/null; }
-}
-
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "bench: needs read-write /dev/kvm" >&2; exit 1; }
-command -v "$QEMU" >/dev/null 2>&1 || apt_install qemu-system-x86 ||
-	{ echo "bench: $QEMU missing and qemu-system-x86 could not be installed" >&2; exit 1; }
-command -v gnuplot >/dev/null 2>&1 || apt_install gnuplot-nox ||
-	echo "bench: gnuplot-nox could not be installed: no chart" >&2
+# QEMU, gnuplot, procps, iproute2: installed as root, else named.
+"$ROOT/scripts/deps.sh" >&2
+command -v "$QEMU" >/dev/null 2>&1 ||
+	{ echo "bench: $QEMU missing (package qemu-system-x86)" >&2; exit 1; }
+command -v gnuplot >/dev/null 2>&1 || echo "bench: gnuplot missing (package gnuplot-nox): no chart" >&2
 
 if [ ! -x "$VMON" ] || [ ! -f "$GUEST/hello.elf" ]; then
 	make -C "$ROOT" vmon guest >&2

@@ -7,14 +7,57 @@ set -u
 : "${BUILD:=$ROOT/build}"
 : "${GUEST:=$ROOT/build/guest}"
 TMP=$(mktemp -d /tmp/vmon-it.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+NETNS=
+# What every test leaves behind; a test with its own EXIT trap calls it.
+lib_cleanup() {
+	[ -z "$NETNS" ] || ip netns del "$NETNS" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap lib_cleanup EXIT
 
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 
+# A test that cannot run for a reason outside the project skips, naming
+# the reason, through one of these.
 need_kvm() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "needs /dev/kvm (not present or not accessible)"
 }
+
+# need_cmd COMMAND PACKAGE: scripts/deps.sh installs PACKAGE as root; as
+# another user it only names it, and the tests that need it skip.
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1 ||
+		skip "needs $1 (Debian package $2; scripts/deps.sh installs it as root)"
+}
+
+# need_netns NAME [TAP...]: a private network namespace NAME with TAP
+# devices, up, and IPv6 off so the kernel sends nothing of its own;
+# removed on exit (lib_cleanup).  Skips where they cannot be made: not
+# root, no /dev/net/tun, a container or chroot without the rights.
+# nsx CMD... runs a command in it.
+need_netns() {
+	local ns=$1 t
+	shift
+	need_cmd ip iproute2
+	[ -c /dev/net/tun ] || skip "needs /dev/net/tun for TAP devices"
+	ip netns add "$ns" 2>"$TMP/netns.err" ||
+		skip "cannot create a network namespace: $(cat "$TMP/netns.err")"
+	NETNS=$ns
+	# ip netns exec also has to mount /sys in a new mount namespace.
+	ip netns exec "$ns" true 2>"$TMP/netns.err" ||
+		skip "cannot run commands in a network namespace (ip netns exec): $(cat "$TMP/netns.err")"
+	ip netns exec "$ns" sh -c 'for c in all default; do
+		f=/proc/sys/net/ipv6/conf/$c/disable_ipv6
+		[ ! -e $f ] || echo 1 >$f || exit 1
+	done' || fail "cannot turn IPv6 off in the namespace"
+	for t; do
+		ip -n "$ns" tuntap add dev "$t" mode tap 2>"$TMP/netns.err" ||
+			skip "cannot create a TAP device: $(cat "$TMP/netns.err")"
+		ip -n "$ns" link set "$t" up || fail "cannot bring $t up"
+	done
+}
+nsx() { ip netns exec "$NETNS" "$@"; }
 
 # run_vmon TIMEOUT ARGS...: runs vmon, stdout to $TMP/out, stderr to
 # $TMP/err, exit status in $RC.  stdin is /dev/null unless redirected.

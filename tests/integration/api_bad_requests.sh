@@ -3,6 +3,7 @@
 # with a reason and vmon keeps serving (api_bad_requests.py has the cases).
 source "$(dirname "$0")/../lib.sh"
 need_kvm
+need_cmd python3 python3
 sock=$TMP/api.sock
 "$VMON" --api-sock "$sock" >"$TMP/out" 2>"$TMP/err" </dev/null &
 pid=$!

@@ -8,6 +8,7 @@ ref=$ROOT/../shared/reference/firecracker-vm-config.json
 [ -f "$ref" ] || ref=/work/shared/reference/firecracker-vm-config.json
 [ -f "$ref" ] || skip "the reference firecracker-vm-config.json is not beside the repo"
 need_kvm
+need_cmd python3 python3
 api() { python3 -c "
 import sys; sys.path.insert(0, '$ROOT/tests/integration'); import apilib, json
 s, b = apilib.request(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)

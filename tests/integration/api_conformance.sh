@@ -8,19 +8,14 @@ yaml=$ROOT/../shared/reference/firecracker-api.yaml
 [ -f "$yaml" ] || yaml=/work/shared/reference/firecracker-api.yaml
 [ -f "$yaml" ] || skip "the contract firecracker-api.yaml is not beside the repo"
 need_kvm
+need_cmd python3 python3
 sock=$TMP/api.sock
 # The example network interface names a TAP, tap0: give vmon a private
 # network namespace that has one, so nothing appears on the host's side.
-ns=vmon-conf-$$
-run_in_ns=()
-if ip netns add "$ns" 2>/dev/null; then
-	ip -n "$ns" tuntap add dev tap0 mode tap 2>/dev/null
-	ip -n "$ns" link set tap0 up 2>/dev/null
-	run_in_ns=(ip netns exec "$ns")
-fi
-"${run_in_ns[@]}" "$VMON" --api-sock "$sock" >"$TMP/out" 2>"$TMP/err" </dev/null &
+need_netns "vmon-conf-$$" tap0
+nsx "$VMON" --api-sock "$sock" >"$TMP/out" 2>"$TMP/err" </dev/null &
 pid=$!
-trap 'kill -9 $pid 2>/dev/null; ip netns del "$ns" 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'kill -9 $pid 2>/dev/null; lib_cleanup' EXIT
 python3 -c "import sys; sys.path.insert(0, '$ROOT/tests/integration'); import apilib; apilib.wait_socket('$sock')"
 python3 "$ROOT/tests/integration/api_conformance.py" "$yaml" "$sock" "$TMP" \
 	"$GUEST/hello.elf" || { cat "$TMP/err"; fail "conformance"; }

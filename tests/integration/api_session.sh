@@ -5,8 +5,9 @@
 # (it is answered), the configuration read back, Ctrl+Alt+Del, a metrics
 # flush, the log; then `vmon ctl` and `vmon ps` on the same VM.
 source "$(dirname "$0")/../lib.sh"
-command -v curl >/dev/null || skip "needs curl (scripts/deps.sh installs it)"
+need_cmd curl curl
 need_kvm
+need_cmd python3 python3
 sock=$TMP/api.sock
 c() { # METHOD PATH [BODY]: prints "STATUS BODY"
 	curl -sS --unix-socket "$sock" -X "$1" -w ' %{http_code}\n' \

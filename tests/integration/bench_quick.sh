@@ -12,13 +12,16 @@
 set -u
 source "${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
+need_cmd python3 python3
 echo "--- bench unit tests"
 (cd "$ROOT/bench" && python3 -m unittest 2>&1) || fail "bench unit tests failed"
 
 QEMU=${QEMU:-qemu-system-x86_64}
 need_kvm
-command -v "$QEMU" >/dev/null 2>&1 ||
-	skip "$QEMU not installed (apt-get install qemu-system-x86)"
+need_cmd "$QEMU" qemu-system-x86
+# The network row makes its own namespace and TAP, with sysctl in it.
+need_cmd sysctl procps
+need_netns "vmon-bq-$$" vmbqtap0
 [ -x "$VMON" ] || fail "$VMON missing: run 'make' first"
 [ -f "$GUEST/hello.elf" ] || fail "$GUEST/hello.elf missing: run 'make guest' first"
 

@@ -26,6 +26,7 @@ bad_arg "--serial bogus" --kernel /dev/null --serial bogus
 bad_arg "unknown option --floppy" --kernel /dev/null --floppy a.img
 
 need_kvm
+need_cmd python3 python3
 # Malformed kernels: each refused before the VM starts, naming the file.
 k=$TMP/kernels; mkdir -p "$k"
 : >"$k/empty"

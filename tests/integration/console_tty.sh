@@ -4,6 +4,7 @@
 # settings are the same afterwards as before.
 source "$(dirname "$0")/../lib.sh"
 need_kvm
+need_cmd python3 python3
 [ -f "$GUEST/echo.elf" ] || fail "missing $GUEST/echo.elf"
 python3 - "$VMON" "$GUEST/echo.elf" <<'PY'
 import os, pty, sys, termios, time, select

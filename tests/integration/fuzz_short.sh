@@ -9,7 +9,7 @@
 source "${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
 T=${FUZZ_TIME:-20}
-command -v clang >/dev/null 2>&1 || skip "clang not installed"
+need_cmd clang clang
 printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' >"$TMP/probe.c"
 clang -fsanitize=fuzzer,address,undefined "$TMP/probe.c" -o "$TMP/probe" >/dev/null 2>&1 ||
 	skip "clang cannot link -fsanitize=fuzzer (install libclang-rt-14-dev)"

@@ -13,8 +13,7 @@ source "${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 QEMU=${QEMU:-qemu-system-x86_64}
 TIMEOUT=60
 
-command -v "$QEMU" >/dev/null 2>&1 ||
-	skip "$QEMU not installed (apt-get install qemu-system-x86)"
+need_cmd "$QEMU" qemu-system-x86
 need_kvm
 for p in hello exitcode memmap smp; do
 	[ -f "$GUEST/$p.elf" ] || fail "$GUEST/$p.elf missing: run 'make guest' first"

@@ -7,6 +7,8 @@
 # vmon must report cleanly with exit status 4.
 source "$(dirname "$0")/../lib.sh"
 need_kvm
+need_cmd cpio cpio
+need_cmd busybox busybox-static
 kernel=$("$ROOT/scripts/fetch-linux.sh" 2>"$TMP/fetch.err") || { cat "$TMP/fetch.err"; skip "cannot fetch Debian's kernel package with apt-get"; }
 initrd="$ROOT/.cache/linux/initramfs.cpio.gz"
 if [ ! -s "$initrd" ] || [ "$initrd" -ot "$ROOT/scripts/mkinitramfs.sh" ]; then

@@ -10,7 +10,8 @@
 #        to a smaller target: the guest deflates to it
 source "$(dirname "$0")/../lib.sh"
 need_kvm
-command -v python3 >/dev/null || skip "needs python3"
+need_cmd python3 python3
+need_cmd curl curl
 [ -f "$GUEST/virtio_balloon.elf" ] || fail "missing $GUEST/virtio_balloon.elf (make guest)"
 
 wait_for() { # file regex [tries of 0.05 s]
@@ -47,7 +48,6 @@ run_vmon 20 run --kernel "$GUEST/virtio_balloon.elf" --balloon=stats=x
 expect_rc 2 "bad stats"
 
 # ---- the API ---------------------------------------------------------------
-command -v curl >/dev/null || skip "needs curl for the API half"
 sock=$TMP/api.sock
 c() { # METHOD PATH [BODY]: prints "BODY STATUS"
 	curl -sS --unix-socket "$sock" -X "$1" -w ' %{http_code}\n' \

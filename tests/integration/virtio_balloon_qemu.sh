@@ -8,8 +8,8 @@
 # read back zero there as well.
 source "$(dirname "$0")/../lib.sh"
 need_kvm
-command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "qemu-system-x86_64 not installed"
-command -v python3 >/dev/null || skip "needs python3"
+need_cmd qemu-system-x86_64 qemu-system-x86
+need_cmd python3 python3
 [ -f "$GUEST/virtio_balloon.elf" ] || fail "missing $GUEST/virtio_balloon.elf (make guest)"
 
 mon=$TMP/mon

@@ -12,7 +12,11 @@
 # cannot be used are refused at start with a clear message.
 source "$(dirname "$0")/../lib.sh"
 need_kvm
-command -v python3 >/dev/null || skip "needs python3"
+need_cmd python3 python3
+# FLUSH as fdatasync is checked under strace, which ptrace must allow.
+need_cmd strace strace
+strace -qq -e trace=none true 2>"$TMP/strace.err" ||
+	skip "strace cannot trace here: $(head -n 1 "$TMP/strace.err")"
 [ -f "$GUEST/virtio_blk.elf" ] || fail "missing $GUEST/virtio_blk.elf (make guest)"
 
 blk() { # vmon run arguments after the kernel
@@ -157,24 +161,22 @@ RC=$?
 exec 3>&-
 passed "flush, writeback"
 
-if command -v strace >/dev/null; then
-	for cache in writeback unsafe; do
-		# LeakSanitizer cannot run under ptrace (the [san] pass).
-		VMON_BLK_IO=sync ASAN_OPTIONS=detect_leaks=0 \
-			timeout 120 strace -f -qq -e trace=fdatasync \
-			-o "$TMP/strace" "$VMON" run --kernel "$GUEST/virtio_blk.elf" \
-			--debug-exit --disk "$TMP/b.img,cache=$cache" \
-			--cmdline "test=flush" >"$TMP/out" 2>"$TMP/err" </dev/null
-		RC=$?
-		passed "flush, $cache, under strace"
-		n=$(grep -c "fdatasync(" "$TMP/strace")
-		if [ $cache = writeback ]; then
-			[ "$n" -ge 1 ] || fail "writeback: FLUSH made no fdatasync"
-		else
-			[ "$n" -eq 0 ] || fail "unsafe: FLUSH made $n fdatasync calls"
-		fi
-	done
-fi
+for cache in writeback unsafe; do
+	# LeakSanitizer cannot run under ptrace (the [san] pass).
+	VMON_BLK_IO=sync ASAN_OPTIONS=detect_leaks=0 \
+		timeout 120 strace -f -qq -e trace=fdatasync \
+		-o "$TMP/strace" "$VMON" run --kernel "$GUEST/virtio_blk.elf" \
+		--debug-exit --disk "$TMP/b.img,cache=$cache" \
+		--cmdline "test=flush" >"$TMP/out" 2>"$TMP/err" </dev/null
+	RC=$?
+	passed "flush, $cache, under strace"
+	n=$(grep -c "fdatasync(" "$TMP/strace")
+	if [ $cache = writeback ]; then
+		[ "$n" -ge 1 ] || fail "writeback: FLUSH made no fdatasync"
+	else
+		[ "$n" -eq 0 ] || fail "unsafe: FLUSH made $n fdatasync calls"
+	fi
+done
 
 # ---- malformed requests --------------------------------------------------------
 blk --disk "$TMP/b.img" --rng --cmdline "test=bad rng=1"

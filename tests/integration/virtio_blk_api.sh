@@ -7,7 +7,7 @@
 # with a reason and leaves the drive as it was; the configuration read
 # back names the new path.
 source "$(dirname "$0")/../lib.sh"
-command -v curl >/dev/null || skip "needs curl (scripts/deps.sh installs it)"
+need_cmd curl curl
 need_kvm
 [ -f "$GUEST/virtio_blk.elf" ] || fail "missing $GUEST/virtio_blk.elf (make guest)"
 sock=$TMP/api.sock

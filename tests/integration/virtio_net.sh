@@ -14,28 +14,18 @@
 source "$(dirname "$0")/../lib.sh"
 need_kvm
 [ -f "$GUEST/virtio_net.elf" ] || fail "missing $GUEST/virtio_net.elf (make guest)"
-command -v ip >/dev/null 2>&1 || skip "needs ip (iproute2)"
-command -v python3 >/dev/null 2>&1 || skip "needs python3"
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+need_cmd python3 python3
 
-NS=vmon-test-$$
 TAP=vmtap0
 GMAC=06:00:ac:10:00:02
 VPID= CPID=
 cleanup() {
 	[ -n "$VPID" ] && kill "$VPID" 2>/dev/null
 	[ -n "$CPID" ] && kill "$CPID" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
+	lib_cleanup
 }
 trap cleanup EXIT
-ip netns add "$NS" 2>"$TMP/ns.err" || skip "cannot create a network namespace: $(cat "$TMP/ns.err")"
-nsx() { ip netns exec "$NS" "$@"; }
-nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
-	>/dev/null 2>&1 || true
-nsx ip tuntap add dev "$TAP" mode tap 2>"$TMP/tap.err" ||
-	skip "cannot create a TAP device: $(cat "$TMP/tap.err")"
-nsx ip link set "$TAP" up || fail "cannot bring $TAP up"
+need_netns "vmon-test-$$" "$TAP"
 
 PKT=$ROOT/tests/integration/virtio_net_pkt.py
 

@@ -8,13 +8,10 @@
 # microvm has no MCFG and no firmware: the guest is told the ECAM base.
 source "$(dirname "$0")/../lib.sh"
 need_kvm
-command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "qemu-system-x86_64 not installed"
+need_cmd qemu-system-x86_64 qemu-system-x86
 [ -f "$GUEST/virtio_net.elf" ] || fail "missing $GUEST/virtio_net.elf (make guest)"
-command -v ip >/dev/null 2>&1 || skip "needs ip (iproute2)"
-command -v python3 >/dev/null 2>&1 || skip "needs python3"
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+need_cmd python3 python3
 
-NS=vmon-qtest-$$
 TAP=vmqtap0
 GMAC=06:00:ac:10:00:03
 PKT=$ROOT/tests/integration/virtio_net_pkt.py
@@ -22,17 +19,10 @@ QPID= CPID=
 cleanup() {
 	[ -n "$QPID" ] && kill "$QPID" 2>/dev/null
 	[ -n "$CPID" ] && kill "$CPID" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
+	lib_cleanup
 }
 trap cleanup EXIT
-ip netns add "$NS" 2>"$TMP/ns.err" || skip "cannot create a network namespace: $(cat "$TMP/ns.err")"
-nsx() { ip netns exec "$NS" "$@"; }
-nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
-	>/dev/null 2>&1 || true
-nsx ip tuntap add dev "$TAP" mode tap 2>"$TMP/tap.err" ||
-	skip "cannot create a TAP device: $(cat "$TMP/tap.err")"
-nsx ip link set "$TAP" up || fail "cannot bring $TAP up"
+need_netns "vmon-qtest-$$" "$TAP"
 
 qstart() { # guest cmdline
 	nsx timeout -k 5 60 qemu-system-x86_64 -M microvm,pcie=on -enable-kvm \

@@ -8,7 +8,7 @@
 # Line: the guest is told the ECAM base and the GSI, and places BARs.
 source "$(dirname "$0")/../lib.sh"
 need_kvm
-command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "qemu-system-x86_64 not installed"
+need_cmd qemu-system-x86_64 qemu-system-x86
 [ -f "$GUEST/virtio_rng.elf" ] || fail "missing $GUEST/virtio_rng.elf (make guest)"
 
 qemu() { # cmdline

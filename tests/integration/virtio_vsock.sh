@@ -13,7 +13,7 @@
 # one left behind (a stale socket is replaced).  Prints the throughput.
 source "$(dirname "$0")/../lib.sh"
 need_kvm
-command -v python3 >/dev/null || skip "needs python3"
+need_cmd python3 python3
 [ -f "$GUEST/virtio_vsock.elf" ] || fail "missing $GUEST/virtio_vsock.elf (make guest)"
 N=$((4 << 20))
 uds=$TMP/v.sock
