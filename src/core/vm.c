@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "arch/x86/cpuid.h"
 #include "arch/x86/machine.h"
 #include "arch/x86/regs.h"
+#include "arch/x86/smbios.h"
 #include "core/console.h"
 #include "core/exit_status.h"
 #include "core/log.h"
@@ -267,6 +269,37 @@ static int setup_vcpu(struct vm *vm, struct vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * SMBIOS (smbios.h): a random RFC 4122 version 4 UUID per VM, and the
+ * processor as the guest's CPUID shows it.
+ */
+static int build_smbios(struct vm *vm)
+{
+	struct smbios_config scfg = { .nr_cpus = vm->nr_vcpus };
+	const struct kvm_cpuid_entry2 *leaf1;
+	char vendor[13], brand[49];
+
+	if (getrandom(scfg.uuid, sizeof(scfg.uuid), 0) !=
+	    (ssize_t)sizeof(scfg.uuid)) {
+		/* All zeros: "not present but settable" (DSP0134 7.2.1). */
+		log_warn("no random UUID for SMBIOS: %s", strerror(errno));
+		memset(scfg.uuid, 0, sizeof(scfg.uuid));
+	} else {
+		scfg.uuid[6] = (uint8_t)((scfg.uuid[6] & 0x0f) | 0x40);
+		scfg.uuid[8] = (uint8_t)((scfg.uuid[8] & 0x3f) | 0x80);
+	}
+	cpuid_vendor_string(vm->supported_cpuid, vendor);
+	cpuid_brand_string(vm->supported_cpuid, brand);
+	scfg.cpu_manufacturer = vendor[0] ? vendor : NULL;
+	scfg.cpu_version = brand[0] ? brand : NULL;
+	leaf1 = cpuid_find(vm->supported_cpuid, 0x1, 0);
+	if (leaf1) {
+		scfg.cpu_signature = leaf1->eax;
+		scfg.cpu_features = leaf1->edx;
+	}
+	return smbios_build(&vm->mem, &scfg);
+}
+
 int vm_load(struct vm *vm, char *err, size_t errlen)
 {
 	struct acpi_config acfg = { .nr_cpus = vm->nr_vcpus,
@@ -287,6 +320,12 @@ int vm_load(struct vm *vm, char *err, size_t errlen)
 	ret = acpi_build(&vm->mem, &acfg, &vm->rsdp_gpa);
 	if (ret) {
 		snprintf(err, errlen, "cannot build ACPI tables: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	ret = build_smbios(vm);
+	if (ret) {
+		snprintf(err, errlen, "cannot build SMBIOS tables: %s",
 			 strerror(-ret));
 		return ret;
 	}

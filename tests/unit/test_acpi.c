@@ -523,7 +523,7 @@ static void test_ram_too_small(void **state)
 	assert_int_equal(gm_init_buffer(&gm, e->ram, 640 * 1024), 0);
 	assert_int_equal(acpi_build(&gm, &cfg, &rsdp), -EFAULT);
 	assert_int_equal(rsdp, 0);
-	/* Exactly 1 MiB holds the window. */
+	/* RAM that ends with the window holds it. */
 	assert_int_equal(gm_init_buffer(&gm, e->ram,
 					PLAT_ACPI_ADDR + PLAT_ACPI_MAX),
 			 0);

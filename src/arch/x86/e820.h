@@ -26,8 +26,9 @@ struct e820_map {
 
 /*
  * Describe gm as the guest sees it: low RAM up to the EBDA, the legacy
- * BIOS area (where the ACPI tables live) reserved, RAM from 1 MiB to the
- * MMIO hole, the PCI ECAM window reserved, and RAM above 4 GiB.
+ * BIOS area (where the ACPI and SMBIOS tables live) reserved, RAM from
+ * 1 MiB to the MMIO hole, the PCI ECAM window reserved, and RAM above
+ * 4 GiB.
  */
 void e820_build(const struct guest_mem *gm, struct e820_map *map);
 

@@ -26,7 +26,9 @@
 #define PLAT_EBDA_START		0x9fc00ULL	/* RAM below this is usable */
 #define PLAT_BIOS_START		0xa0000ULL	/* 0xa0000-0x100000 reserved */
 #define PLAT_ACPI_ADDR		0xe0000ULL	/* RSDP then the other tables */
-#define PLAT_ACPI_MAX		0x20000ULL	/* 0xe0000 - 0x100000 */
+#define PLAT_ACPI_MAX		0x10000ULL	/* 0xe0000 - 0xf0000 */
+#define PLAT_SMBIOS_ADDR	0xf0000ULL	/* SMBIOS entry points, table */
+#define PLAT_SMBIOS_MAX		0x10000ULL	/* 0xf0000 - 0x100000 */
 #define PLAT_HIGH_RAM_START	0x100000ULL	/* 1 MiB: kernels load here+ */
 
 /* The 32-bit MMIO hole: RAM beyond this moves above 4 GiB. */
