@@ -10,8 +10,9 @@ set -u
 source "${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
 DUMP=$BUILD/tests/tools/smbios_dump
+# In /usr/sbin, which a user's PATH may lack.
 DMIDECODE=$(command -v dmidecode || echo /usr/sbin/dmidecode)
-[ -x "$DMIDECODE" ] || skip "dmidecode not installed (apt-get install dmidecode)"
+[ -x "$DMIDECODE" ] || need_cmd dmidecode dmidecode
 [ -x "$DUMP" ] || fail "$DUMP missing: run 'make tools' (or SAN=1) first"
 
 errors=0
