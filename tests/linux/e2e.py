@@ -47,12 +47,12 @@ def check(name, ok, why=""):
 class Console:
     """vmon's serial console: a pipe each way, read by a thread."""
 
-    def __init__(self, proc):
+    def __init__(self, proc, log_path):
         self.proc = proc
         self.buf = b""
         self.pos = 0
         self.cv = threading.Condition()
-        self.log = open(os.path.join(WORK, "console.log"), "wb")
+        self.log = open(log_path, "wb")
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -216,7 +216,7 @@ def boot(args, cfg, extra_cmdline):
     err = open(os.path.join(WORK, "vmon.err"), "ab")
     proc = subprocess.Popen([args.vmon, "--api-sock", sock, "--config-file", path],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
-    return proc, Console(proc), sock
+    return proc, Console(proc, os.path.join(WORK, "console.log")), sock
 
 
 def end(proc, con, cmd, name, timeout=60):
