@@ -53,7 +53,7 @@ TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 .PHONY: all vmon guest unit tools test test-quick demo bench clean deps linux \
-	fuzz fuzz-long newcomer-test FORCE
+	fuzz fuzz-long newcomer-test bench-nested FORCE
 
 all: vmon guest unit tools
 
@@ -108,6 +108,11 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	bench/run.sh
+
+# vmon beside QEMU booting Linux to /init on the nested host (emulated).
+bench-nested: deps
+	$(MAKE) all
+	bench/nested.sh
 
 # The README's first commands on a fresh minimal Debian 12 in a chroot, as
 # root (minutes; not part of `make test`): tests/newcomer/run.sh.

@@ -97,8 +97,8 @@ mkdir -p "$cache/apt-archives/partial"
 mount --bind "$cache/apt-archives" "$root/var/cache/apt/archives"
 chroot "$root" chown _apt:root /var/cache/apt/archives/partial
 
-# The commands: the first ```sh block after "## Three commands".
-mapfile -t cmds < <(awk '/^## Three commands/ { s = 1 }
+# The commands: the first ```sh block after "## Two commands".
+mapfile -t cmds < <(awk '/^## Two commands/ { s = 1 }
 	s && /^```sh/ { b = 1; next } b && /^```/ { exit } b && NF' "$ROOT/README.md")
 [ ${#cmds[@]} -gt 0 ] || { echo "newcomer: no commands found in README.md" >&2; exit 1; }
 
