@@ -19,7 +19,7 @@
 
 #include "core/bus.h"
 #include "core/evloop.h"
-#include "core/log.h"
+#include "lib/log.h"
 #include "pci/pci.h"
 #include "virtio/rng.h"
 #include "virtio/virtio_pci.h"

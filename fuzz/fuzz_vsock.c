@@ -37,7 +37,7 @@
 
 #include "core/bus.h"
 #include "core/evloop.h"
-#include "core/log.h"
+#include "lib/log.h"
 #include "pci/pci.h"
 #include "virtio/virtio_pci.h"
 #include "virtio/vsock.h"

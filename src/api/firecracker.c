@@ -19,11 +19,11 @@
 #include "api/describe.h"
 #include "api/requests.h"
 #include "api/server.h"
-#include "core/exit_status.h"
-#include "core/log.h"
-#include "core/options.h"
-#include "core/teardown.h"
-#include "core/vmm.h"
+#include "lib/exit_status.h"
+#include "lib/log.h"
+#include "lib/parse.h"
+#include "vmm/teardown.h"
+#include "vmm/vmm.h"
 
 #define DEFAULT_API_SOCK "/run/firecracker.socket"
 

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "lib/log.h"
 
 #define SLOT_LISTEN	UINT64_MAX
 #define SLOT_STOPPED	(UINT64_MAX - 1)

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "arch/x86/fault.h"
-#include "core/exit_status.h"
-#include "core/log.h"
-#include "core/vm.h"
+#include "lib/exit_status.h"
+#include "lib/log.h"
+#include "machine/vm.h"
 
 /*
  * The kick signal's handler must reach the kvm_run of the thread it

@@ -5,9 +5,9 @@
 #include <time.h>
 
 #include "arch/x86/platform.h"
-#include "core/exit_status.h"
-#include "core/log.h"
-#include "core/vm.h"
+#include "lib/exit_status.h"
+#include "lib/log.h"
+#include "machine/vm.h"
 
 /* Offsets inside the block, from platform.h's port numbers. */
 #define OFF_STS		(PLAT_PORT_PM1A_EVT - PLAT_PORT_PM1A_EVT)

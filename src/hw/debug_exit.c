@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#include "core/log.h"
-#include "core/vm.h"
+#include "lib/log.h"
+#include "machine/vm.h"
 
 void debug_exit_init(struct debug_exit *d, struct vm *vm)
 {

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "arch/x86/platform.h"
-#include "core/exit_status.h"
-#include "core/log.h"
-#include "core/vm.h"
+#include "lib/exit_status.h"
+#include "lib/log.h"
+#include "machine/vm.h"
 
 #define CMD_READ_CTR	0x20
 #define CMD_WRITE_CTR	0x60

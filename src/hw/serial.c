@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/vm.h"
+#include "machine/vm.h"
 
 int serial_init(struct serial *s, struct vm *vm, unsigned int irq, int out_fd)
 {

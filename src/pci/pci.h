@@ -34,7 +34,7 @@
 
 #include "arch/x86/platform.h"
 #include "core/bus.h"
-#include "core/log.h"
+#include "lib/log.h"
 #include "pci/msix.h"
 
 #define PCI_SLOTS		32

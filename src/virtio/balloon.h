@@ -33,8 +33,8 @@
 #include <sys/uio.h>
 
 #include "core/evloop.h"
-#include "core/metrics.h"
-#include "core/vm_config.h"
+#include "lib/metrics.h"
+#include "machine/vm_config.h"
 #include "virtio/virtio.h"
 
 #define VIRTIO_BALLOON_F_MUST_TELL_HOST	0

@@ -29,9 +29,9 @@
 #include <unistd.h>
 
 #include "core/evloop.h"
-#include "core/vm.h"
+#include "machine/vm.h"
 #include "virtio/blk_io.h"
-#include "virtio/devices.h"
+#include "machine/devices.h"
 #include "virtio/virtio_pci.h"
 
 #define PCI_CLASS_STORAGE_OTHER	0x018000

@@ -53,8 +53,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "core/metrics.h"
-#include "core/vm_config.h"
+#include "lib/metrics.h"
+#include "machine/vm_config.h"
 #include "virtio/virtio.h"
 
 struct evloop;

@@ -40,7 +40,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "lib/log.h"
 #include "virtio/blk.h"
 
 /* Rounds of reap-and-resubmit per kick before leaving it to the loop. */

@@ -49,8 +49,8 @@
 #include <sys/uio.h>
 
 #include "core/evloop.h"
-#include "core/metrics.h"
-#include "core/vm_config.h"
+#include "lib/metrics.h"
+#include "machine/vm_config.h"
 #include "virtio/virtio.h"
 
 #define VSOCK_HOST_CID		2

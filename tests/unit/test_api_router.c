@@ -18,7 +18,7 @@
 #include <jansson.h>
 
 #include "api/router.h"
-#include "core/vmm.h"
+#include "vmm/vmm.h"
 #include "hw/i8042.h"
 
 static int direct_call(struct vmm *v, int (*fn)(void *), void *arg)

@@ -14,7 +14,7 @@
 #include "arch/x86/platform.h"
 #include "core/bus.h"
 #include "core/guest_mem.h"
-#include "core/options.h"
+#include "cli/options.h"
 
 /* ---- guest memory --------------------------------------------------- */
 

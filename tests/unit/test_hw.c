@@ -18,7 +18,7 @@
 #include "arch/x86/cpuid.h"
 #include "arch/x86/fault.h"
 #include "arch/x86/platform.h"
-#include "core/console.h"
+#include "vmm/console.h"
 #include "hw/acpi_pm.h"
 #include "hw/debug_exit.h"
 #include "hw/i8042.h"

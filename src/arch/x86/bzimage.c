@@ -18,7 +18,7 @@
 #include "arch/x86/boot.h"
 #include "arch/x86/bootparam.h"
 #include "arch/x86/kunpack.h"
-#include "core/log.h"
+#include "lib/log.h"
 #include "arch/x86/platform.h"
 
 #define MIB		(1024ULL * 1024)

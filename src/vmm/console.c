@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/console.h"
+#include "vmm/console.h"
 
 #include <errno.h>
 #include <signal.h>

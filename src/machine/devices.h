@@ -3,8 +3,8 @@
  * The virtio devices of a VM, made from its vm_config by one explicit
  * table in devices.c: the only place a new device type is registered.
  */
-#ifndef VMON_VIRTIO_DEVICES_H
-#define VMON_VIRTIO_DEVICES_H
+#ifndef VMON_MACHINE_DEVICES_H
+#define VMON_MACHINE_DEVICES_H
 
 #include <stdint.h>
 

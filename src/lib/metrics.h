@@ -11,8 +11,8 @@
  *	metrics_register(&vm->metrics, &dev->metrics);
  *	metrics_add(&dev->metrics, METRIC_DEV_BYTES, len);
  */
-#ifndef VMON_CORE_METRICS_H
-#define VMON_CORE_METRICS_H
+#ifndef VMON_LIB_METRICS_H
+#define VMON_LIB_METRICS_H
 
 #include <stdatomic.h>
 #include <stddef.h>

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers shared by vmm.c and vmm_devices.c; not for other modules. */
-#ifndef VMON_CORE_VMM_PRIV_H
-#define VMON_CORE_VMM_PRIV_H
+#ifndef VMON_VMM_VMM_PRIV_H
+#define VMON_VMM_VMM_PRIV_H
 
 #include <stddef.h>
 
-#include "core/vmm.h"
+#include "vmm/vmm.h"
 
 /* Format a message into err and return ret. */
 int vmm_say(char *err, size_t len, int ret, const char *fmt, ...)

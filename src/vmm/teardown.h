@@ -15,8 +15,8 @@
  * Under AddressSanitizer the normal, synchronous teardown runs instead,
  * so leak checking still sees every free.
  */
-#ifndef VMON_CORE_TEARDOWN_H
-#define VMON_CORE_TEARDOWN_H
+#ifndef VMON_VMM_TEARDOWN_H
+#define VMON_VMM_TEARDOWN_H
 
 #include <stdbool.h>
 

@@ -5,8 +5,8 @@
  * Ctrl-A, as in QEMU: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.  The
  * terminal's settings are restored on every way out, crashes included.
  */
-#ifndef VMON_CORE_CONSOLE_H
-#define VMON_CORE_CONSOLE_H
+#ifndef VMON_VMM_CONSOLE_H
+#define VMON_VMM_CONSOLE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,8 +4,8 @@
  * the vCPUs and the platform devices.  Nothing lives in globals, so a test
  * can build several VMs in one process.
  */
-#ifndef VMON_CORE_VM_H
-#define VMON_CORE_VM_H
+#ifndef VMON_MACHINE_VM_H
+#define VMON_MACHINE_VM_H
 
 #include <pthread.h>
 #include <signal.h>
@@ -16,11 +16,10 @@
 #include "arch/x86/boot.h"
 #include "arch/x86/e820.h"
 #include "core/bus.h"
-#include "core/console.h"
 #include "core/evloop.h"
 #include "core/guest_mem.h"
-#include "core/metrics.h"
-#include "core/vm_config.h"
+#include "lib/metrics.h"
+#include "machine/vm_config.h"
 
 struct vcpu;
 struct serial;
@@ -102,33 +101,9 @@ struct vm {
 int vm_create(struct vm *vm, const struct vm_config *cfg);
 /* Build ACPI tables, load the kernel, set up every vCPU. */
 int vm_load(struct vm *vm, char *err, size_t errlen);
-/* Start the vCPU threads, serve the console until the VM stops. */
-int vm_run(struct vm *vm);
-
-/* The pieces of vm_run, for front ends with their own loop (the API). */
+/* Start the vCPU threads; stop (they must be stopping) and join them. */
 int vm_start_vcpus(struct vm *vm);
 void vm_join_vcpus(struct vm *vm);
-
-/*
- * The VMM thread's serving of a VM, as vm_run does it: init blocks the
- * stop signals and watches them, the stop eventfd and the console on
- * vm->loop; once dispatches one round of the loop; fini undoes init.
- */
-struct vm_serve {
-	struct vm *vm;
-	struct console con;
-	int sig_fd;
-	bool stdin_watched;
-};
-int vm_serve_init(struct vm_serve *s, struct vm *vm);
-int vm_serve_once(struct vm_serve *s);
-void vm_serve_fini(struct vm_serve *s);
-
-/*
- * Block SIGINT, SIGTERM and SIGHUP (vmon takes them through a signalfd)
- * and ignore SIGPIPE.  Before creating any thread, which inherits the mask.
- */
-int vm_block_stop_signals(sigset_t *set);
 
 /*
  * Park every vCPU outside KVM_RUN and wait until they all are, or let

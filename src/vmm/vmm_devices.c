@@ -5,8 +5,8 @@
  * the VMM's own copies) and, where Firecracker allows it, at run time
  * (media change, balloon target and statistics).
  */
-#include "core/vmm.h"
-#include "core/vmm_priv.h"
+#include "vmm/vmm.h"
+#include "vmm/vmm_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
-#include "virtio/devices.h"
+#include "machine/devices.h"
 
 void vmm_free_drive(struct vmm_drive *d)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/options.h"
+#include "cli/options.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -51,60 +51,6 @@ const char run_usage[] =
 	"(SIGINT, SIGTERM, Ctrl-A x); odd values come from --debug-exit; 2 bad\n"
 	"arguments or unreadable files; 4 the guest had to be stopped (triple\n"
 	"fault, KVM emulation failure, unhandled exit); 6 internal error.\n";
-
-int parse_uint(const char *s, unsigned long min, unsigned long max,
-	       unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end)
-		return -EINVAL;
-	if (errno == ERANGE || v < min || v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
-
-int parse_size(const char *s, uint64_t *bytes)
-{
-	unsigned long long v;
-	unsigned int shift = 20;	/* plain numbers are MiB */
-	char *end;
-
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE)
-		return -ERANGE;
-	if (*end) {
-		switch (toupper((unsigned char)*end)) {
-		case 'B': shift = 0; break;
-		case 'K': shift = 10; break;
-		case 'M': shift = 20; break;
-		case 'G': shift = 30; break;
-		case 'T': shift = 40; break;
-		default: return -EINVAL;
-		}
-		end++;
-		/* Accept "M", "MB", "MiB" and the like. */
-		if (shift && (*end == 'i' || *end == 'I'))
-			end++;
-		if (shift && (*end == 'b' || *end == 'B'))
-			end++;
-		if (*end)
-			return -EINVAL;
-	}
-	if (v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*bytes = (uint64_t)v << shift;
-	return 0;
-}
 
 static int parse_serial(const char *s, struct vm_config *cfg)
 {

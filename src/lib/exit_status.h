@@ -3,8 +3,8 @@
  * vmon's process exit statuses (documented in README and `vmon --help`).
  * All are even so they never collide with isa-debug-exit's (v << 1) | 1.
  */
-#ifndef VMON_CORE_EXIT_STATUS_H
-#define VMON_CORE_EXIT_STATUS_H
+#ifndef VMON_LIB_EXIT_STATUS_H
+#define VMON_LIB_EXIT_STATUS_H
 
 enum vmon_exit {
 	VMON_EXIT_OK = 0,		/* power-off, reboot, SIGINT/SIGTERM */

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "virtio/devices.h"
+#include "machine/devices.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
-#include "core/vm.h"
+#include "lib/log.h"
+#include "machine/vm.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"

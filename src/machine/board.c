@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "arch/x86/machine.h"
+#include "machine/board.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -9,15 +9,15 @@
 
 #include "arch/x86/platform.h"
 #include "core/irq_routing.h"
-#include "core/log.h"
-#include "core/vm.h"
+#include "lib/log.h"
+#include "machine/vm.h"
 #include "hw/acpi_pm.h"
 #include "hw/debug_exit.h"
 #include "hw/i8042.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
 #include "pci/pci.h"
-#include "virtio/devices.h"
+#include "machine/devices.h"
 
 /* Intel VMX needs these two pages reserved out of the guest's view. */
 #define KVM_TSS_ADDR		0xfffbd000ULL
@@ -75,7 +75,7 @@ static int create_irqchip(struct vm *vm)
 	return set_isa_routing(vm);
 }
 
-int machine_create(struct vm *vm, int serial_out_fd)
+int board_create(struct vm *vm, int serial_out_fd)
 {
 	int ret;
 
@@ -159,7 +159,7 @@ int machine_create(struct vm *vm, int serial_out_fd)
 	return virtio_devices_create(vm);
 }
 
-void machine_destroy(struct vm *vm)
+void board_destroy(struct vm *vm)
 {
 	virtio_devices_destroy(vm);
 	free(vm->virtio);

@@ -1,27 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* Command-line parsing for `vmon run`, kept apart from main for tests. */
-#ifndef VMON_CORE_OPTIONS_H
-#define VMON_CORE_OPTIONS_H
+#ifndef VMON_CLI_OPTIONS_H
+#define VMON_CLI_OPTIONS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/log.h"
-#include "core/vm.h"
+#include "lib/log.h"
+#include "lib/parse.h"
+#include "machine/vm.h"
 
 #define VMON_DEFAULT_MEM	(256ULL << 20)
 #define VMON_MIN_MEM		(4ULL << 20)
 #define VMON_MAX_MEM		(1ULL << 40)	/* 1 TiB */
-
-/*
- * "256M", "1G", "131072K", "268435456B" or a plain number of MiB.
- * 0 or -EINVAL (syntax) or -ERANGE (overflow).
- */
-int parse_size(const char *s, uint64_t *bytes);
-
-/* Decimal unsigned in [min, max].  0, -EINVAL or -ERANGE. */
-int parse_uint(const char *s, unsigned long min, unsigned long max,
-	       unsigned long *out);
 
 struct run_options {
 	struct vm_config vm;

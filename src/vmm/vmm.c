@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "core/vmm.h"
-#include "core/vmm_priv.h"
+#include "vmm/vmm.h"
+#include "vmm/vmm_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 #include "hw/i8042.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
-#include "virtio/devices.h"
+#include "machine/devices.h"
 
 /* Make (Ctrl, Alt, Del), then break in reverse: scancode set 1. */
 const uint8_t vmm_ctrl_alt_del_keys[8] = {

@@ -10,8 +10,8 @@
  * before vmm_run() starts it.  A front end on another thread posts work
  * with evloop_call(vmm_loop(v), ...).
  */
-#ifndef VMON_CORE_VMM_H
-#define VMON_CORE_VMM_H
+#ifndef VMON_VMM_VMM_H
+#define VMON_VMM_VMM_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -19,10 +19,11 @@
 #include <stdint.h>
 
 #include "core/evloop.h"
-#include "core/log.h"
-#include "core/metrics.h"
-#include "core/vm.h"
-#include "core/vm_config.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "machine/vm.h"
+#include "vmm/serve.h"
+#include "machine/vm_config.h"
 
 #define VMM_MAX_VCPUS		32	/* Firecracker's limit, the API's */
 #define VMM_DEFAULT_MEM_MIB	128	/* Firecracker's default */

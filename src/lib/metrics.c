@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/metrics.h"
+#include "lib/metrics.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -4,8 +4,8 @@
  * a guest can trigger go through log_ratelimited() so a hostile guest
  * cannot flood the host's logs.
  */
-#ifndef VMON_CORE_LOG_H
-#define VMON_CORE_LOG_H
+#ifndef VMON_LIB_LOG_H
+#define VMON_LIB_LOG_H
 
 #include <stdatomic.h>
 #include <stdint.h>

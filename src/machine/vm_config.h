@@ -4,8 +4,8 @@
  * config file describe it.  Front ends fill it and keep the strings alive
  * for the VM's lifetime; vm_create() only reads it.
  */
-#ifndef VMON_CORE_VM_CONFIG_H
-#define VMON_CORE_VM_CONFIG_H
+#ifndef VMON_MACHINE_VM_CONFIG_H
+#define VMON_MACHINE_VM_CONFIG_H
 
 #include <stdbool.h>
 #include <stdint.h>

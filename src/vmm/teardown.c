@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/teardown.h"
+#include "vmm/teardown.h"
 
 #include <sched.h>
 #include <signal.h>
