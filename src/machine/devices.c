@@ -160,6 +160,24 @@ struct virtio_dev *virtio_devices_find(struct vm *vm, uint16_t type)
 	return NULL;
 }
 
+struct virtio_blk *vm_blk_by_id(struct vm *vm, const char *id)
+{
+	struct virtio_devices *vds = vm->virtio;
+
+	for (unsigned int i = 0; vds && id && i < vds->nr; i++) {
+		struct virtio_blk *b = virtio_blk_of(vds->dev[i]->vd);
+
+		if (b && b->id && !strcmp(b->id, id))
+			return b;
+	}
+	return NULL;
+}
+
+struct virtio_balloon *vm_balloon(struct vm *vm)
+{
+	return virtio_balloon_of(virtio_devices_find(vm, VIRTIO_ID_BALLOON));
+}
+
 void virtio_devices_destroy(struct vm *vm)
 {
 	struct virtio_devices *vds = vm->virtio;

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 struct vm;
+struct virtio_balloon;
+struct virtio_blk;
 struct virtio_pci;
 
 #define VIRTIO_MAX_DEVICES	31	/* PCI slots 1-31 */
@@ -22,6 +24,12 @@ struct virtio_devices {
 int virtio_devices_create(struct vm *vm);
 /* The first device of this type (VIRTIO_ID_*), or NULL. */
 struct virtio_dev *virtio_devices_find(struct vm *vm, uint16_t type);
+/*
+ * The devices front ends act on at run time (VMM thread), or NULL: the
+ * block device with this drive id, the balloon.
+ */
+struct virtio_blk *vm_blk_by_id(struct vm *vm, const char *id);
+struct virtio_balloon *vm_balloon(struct vm *vm);
 /* Reset and free them.  No vCPU may be running. */
 void virtio_devices_destroy(struct vm *vm);
 

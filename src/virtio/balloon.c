@@ -295,6 +295,11 @@ static const struct virtio_dev_ops balloon_ops = {
 	.destroy = balloon_destroy,
 };
 
+struct virtio_balloon *virtio_balloon_of(struct virtio_dev *vd)
+{
+	return vd && vd->ops == &balloon_ops ? to_balloon(vd) : NULL;
+}
+
 /* ---- the VMM's side ---------------------------------------------------- */
 
 static void lock(struct virtio_balloon *b)

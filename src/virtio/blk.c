@@ -29,9 +29,7 @@
 #include <unistd.h>
 
 #include "core/evloop.h"
-#include "machine/vm.h"
 #include "virtio/blk_io.h"
-#include "machine/devices.h"
 #include "virtio/virtio_pci.h"
 
 #define PCI_CLASS_STORAGE_OTHER	0x018000
@@ -664,18 +662,9 @@ err:
 
 /* ---- Drives on a running VM ------------------------------------------- */
 
-struct virtio_blk *virtio_blk_find(struct vm *vm, const char *id)
+struct virtio_blk *virtio_blk_of(struct virtio_dev *vd)
 {
-	if (!vm->virtio || !id)
-		return NULL;
-	for (unsigned int i = 0; i < vm->virtio->nr; i++) {
-		struct virtio_dev *vd = vm->virtio->dev[i]->vd;
-
-		if (vd->ops == &blk_ops && to_blk(vd)->id &&
-		    !strcmp(to_blk(vd)->id, id))
-			return to_blk(vd);
-	}
-	return NULL;
+	return vd && vd->ops == &blk_ops ? to_blk(vd) : NULL;
 }
 
 int virtio_blk_set_media(struct virtio_blk *b, const char *path, char *err,

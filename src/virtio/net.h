@@ -35,8 +35,15 @@
 
 #include "core/evloop.h"
 #include "lib/metrics.h"
-#include "machine/vm_config.h"
 #include "virtio/virtio.h"
+
+/* An interface, as the configuration gives it. */
+struct net_config {
+	const char *id;		/* API iface_id; may be NULL */
+	const char *tap;	/* host TAP device name */
+	uint8_t mac[6];
+	bool has_mac;		/* else a locally administered one is made */
+};
 
 /* Feature bits (5.1.3). */
 #define VIRTIO_NET_F_CSUM		0

@@ -50,8 +50,14 @@
 
 #include "core/evloop.h"
 #include "lib/metrics.h"
-#include "machine/vm_config.h"
 #include "virtio/virtio.h"
+
+/* The device, as the configuration gives it. */
+struct vsock_config {
+	bool enabled;
+	uint32_t guest_cid;	/* >= 3 */
+	const char *uds_path;	/* host side, Firecracker's convention */
+};
 
 #define VSOCK_HOST_CID		2
 #define VSOCK_QUEUE_SIZE	256

@@ -106,7 +106,7 @@ int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
 	if ((ret = vmm_check_file("path_on_host", path,
 			      d->read_only ? O_RDONLY : O_RDWR, err, len)))
 		return ret;
-	b = virtio_blk_find(&v->vm, id);
+	b = vm_blk_by_id(&v->vm, id);
 	if (!b)
 		return vmm_say(err, len, -ENODEV, "drive '%s' has no virtio-block "
 			   "device", id);
@@ -228,11 +228,7 @@ int vmm_put_balloon(struct vmm *v, const struct balloon_config *r, char *err,
 /* The started VM's balloon device (VMM thread). */
 static struct virtio_balloon *running_balloon(struct vmm *v)
 {
-	struct virtio_dev *vd = v->vm_created ?
-		virtio_devices_find(&v->vm, VIRTIO_ID_BALLOON) : NULL;
-
-	return vd ? (struct virtio_balloon *)((char *)vd -
-		offsetof(struct virtio_balloon, vd)) : NULL;
+	return v->vm_created ? vm_balloon(&v->vm) : NULL;
 }
 
 int vmm_patch_balloon(struct vmm *v, uint32_t amount_mib, char *err,
