@@ -100,6 +100,7 @@ check-layers:
 	scripts/check-layers.sh
 
 test: deps
+	scripts/check-layers.sh
 	-scripts/fetch-linux.sh >/dev/null
 	$(MAKE) all
 	$(MAKE) SAN=1 vmon unit tools

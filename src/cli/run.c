@@ -33,7 +33,7 @@ int run_main(int argc, char **argv)
 	if (ret) {
 		status = ret == -EINVAL ? VMON_EXIT_USAGE : VMON_EXIT_INTERNAL;
 		/* The serial file is the one file vm_create opens for us. */
-		if (o.vm.serial_mode == SERIAL_FILE && vm.kvm_fd >= 0 &&
+		if (o.vm.serial_mode == SERIAL_FILE && vm.kvm.kvm_fd >= 0 &&
 		    ret == -ENOENT)
 			status = VMON_EXIT_USAGE;
 		goto out;
@@ -45,7 +45,7 @@ int run_main(int argc, char **argv)
 		goto out;
 	}
 	ret = vm_serve_run(&vm);
-	status = ret ? VMON_EXIT_INTERNAL : vm.exit_status;
+	status = ret ? VMON_EXIT_INTERNAL : vm_exit_status(&vm);
 	/*
 	 * The guest's result is known: release everything of ours, but do
 	 * not make anyone wait for KVM's own teardown (see teardown.h).

@@ -7,7 +7,6 @@
 #include "arch/x86/platform.h"
 #include "lib/exit_status.h"
 #include "lib/log.h"
-#include "machine/vm.h"
 
 /* Offsets inside the block, from platform.h's port numbers. */
 #define OFF_STS		(PLAT_PORT_PM1A_EVT - PLAT_PORT_PM1A_EVT)
@@ -24,10 +23,11 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-int acpi_pm_init(struct acpi_pm *pm, struct vm *vm)
+int acpi_pm_init(struct acpi_pm *pm, const struct stop_sink *stop)
 {
 	memset(pm, 0, sizeof(*pm));
-	pm->vm = vm;
+	if (stop)
+		pm->stop = *stop;
 	/* SMI_CMD is 0 in the FADT: ACPI mode is on from the start. */
 	pm->pm1_cnt = PLAT_PM1_SCI_EN;
 	pm->timer_base_ns = mono_ns();
@@ -42,14 +42,14 @@ void acpi_pm_destroy(struct acpi_pm *pm)
 static void event(struct acpi_pm *pm, enum acpi_pm_event ev)
 {
 	pm->last_event = ev;
-	if (!pm->vm)
+	if (!stop_sink_connected(&pm->stop))
 		return;
 	if (ev == ACPI_PM_POWEROFF) {
 		log_info("ACPI: guest entered S5 (power off)");
-		vm_request_stop(pm->vm, VM_STOP_POWEROFF, VMON_EXIT_OK);
+		stop_request(&pm->stop, VM_STOP_POWEROFF, VMON_EXIT_OK);
 	} else {
 		log_info("ACPI: guest wrote the reset register");
-		vm_request_stop(pm->vm, VM_STOP_RESET, VMON_EXIT_OK);
+		stop_request(&pm->stop, VM_STOP_RESET, VMON_EXIT_OK);
 	}
 }
 

@@ -4,11 +4,10 @@
 #include <string.h>
 
 #include "lib/log.h"
-#include "machine/vm.h"
 
-void debug_exit_init(struct debug_exit *d, struct vm *vm)
+void debug_exit_init(struct debug_exit *d, const struct stop_sink *stop)
 {
-	d->vm = vm;
+	d->stop = stop ? *stop : (struct stop_sink){ 0 };
 	d->last_status = -1;
 }
 
@@ -26,10 +25,10 @@ void debug_exit_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 	for (uint32_t i = 0; i < len && i < 4; i++)
 		v |= (uint32_t)data[i] << (8 * i);
 	d->last_status = debug_exit_status(v);
-	if (d->vm) {
+	if (stop_sink_connected(&d->stop)) {
 		log_info("debug-exit: guest wrote 0x%x, exit status %d", v,
 			 d->last_status);
-		vm_request_stop(d->vm, VM_STOP_DEBUG_EXIT, d->last_status);
+		stop_request(&d->stop, VM_STOP_DEBUG_EXIT, d->last_status);
 	}
 }
 

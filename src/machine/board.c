@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "machine/board.h"
+#include "machine/vm.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -59,16 +60,16 @@ static int create_irqchip(struct vm *vm)
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t ident = KVM_IDENTITY_MAP_ADDR;
 
-	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0)
+	if (ioctl(vm->kvm.vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0)
 		log_debug("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0)
+	if (ioctl(vm->kvm.vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0)
 		log_debug("KVM_SET_TSS_ADDR: %s", strerror(errno));
 	/* 8259 PICs, IOAPIC and local APICs in the kernel. */
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+	if (ioctl(vm->kvm.vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
 		log_error("KVM_CREATE_IRQCHIP failed: %s", strerror(errno));
 		return -errno;
 	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+	if (ioctl(vm->kvm.vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 		log_error("KVM_CREATE_PIT2 failed: %s", strerror(errno));
 		return -errno;
 	}
@@ -82,7 +83,7 @@ int board_create(struct vm *vm, int serial_out_fd)
 	vm->routing = calloc(1, sizeof(*vm->routing));
 	if (!vm->routing)
 		return -ENOMEM;
-	ret = irq_routing_init(vm->routing, vm->vm_fd, PLAT_MSI_GSI_BASE);
+	ret = irq_routing_init(vm->routing, vm->kvm.vm_fd, PLAT_MSI_GSI_BASE);
 	if (ret) {
 		free(vm->routing);
 		vm->routing = NULL;
@@ -102,11 +103,17 @@ int board_create(struct vm *vm, int serial_out_fd)
 	    !vm->debug_exit || !vm->post)
 		return -ENOMEM;
 
-	if ((ret = serial_init(vm->serial, vm, PLAT_IRQ_COM1, serial_out_fd)) ||
-	    (ret = i8042_init(vm->i8042, vm)) || (ret = rtc_init(vm->rtc)) ||
-	    (ret = acpi_pm_init(vm->pm, vm)))
+	/* Devices get their lines and the stop sink, never the VM. */
+	const struct irq_line com1 = kvm_gsi_line(&vm->kvm, PLAT_IRQ_COM1);
+	const struct irq_line kbd = kvm_gsi_line(&vm->kvm, PLAT_IRQ_KEYBOARD);
+	const struct stop_sink stop = runctl_stop_sink(&vm->rc);
+
+	if ((ret = serial_init(vm->serial, &com1, serial_out_fd)) ||
+	    (ret = i8042_init(vm->i8042, &kbd, &stop)) ||
+	    (ret = rtc_init(vm->rtc)) ||
+	    (ret = acpi_pm_init(vm->pm, &stop)))
 		return ret;
-	debug_exit_init(vm->debug_exit, vm);
+	debug_exit_init(vm->debug_exit, &stop);
 	post_port_init(vm->post);
 
 	/* The platform's port map: one table, mirrored in docs/platform.md. */
@@ -149,14 +156,24 @@ int board_create(struct vm *vm, int serial_out_fd)
 	vm->virtio = calloc(1, sizeof(*vm->virtio));
 	if (!vm->pci || !vm->virtio)
 		return -ENOMEM;
-	ret = pci_host_init(vm->pci, vm->vm_fd, &vm->pio, &vm->mmio,
+	ret = pci_host_init(vm->pci, vm->kvm.vm_fd, &vm->pio, &vm->mmio,
 			    vm->routing);
 	if (ret) {
 		free(vm->pci);
 		vm->pci = NULL;
 		return ret;
 	}
+	struct irq_line intx[PLAT_PCI_GSI_COUNT];
+
+	for (unsigned int i = 0; i < PLAT_PCI_GSI_COUNT; i++)
+		intx[i] = kvm_gsi_line(&vm->kvm, PLAT_PCI_GSI_BASE + i);
+	pci_host_connect_intx(vm->pci, intx);
 	return virtio_devices_create(vm);
+}
+
+void vm_push_keys(struct vm *vm, const uint8_t *codes, unsigned int n)
+{
+	i8042_push_keys(vm->i8042, codes, n);
 }
 
 void board_destroy(struct vm *vm)

@@ -4,30 +4,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpuid.h"
-#include "machine/board.h"
+#include "arch/x86/fault.h"
+#include "arch/x86/platform.h"
 #include "arch/x86/regs.h"
 #include "arch/x86/smbios.h"
-#include "lib/exit_status.h"
-#include "lib/log.h"
 #include "core/vcpu.h"
 #include "hw/serial.h"
-
-#define KVM_DEVICE "/dev/kvm"
+#include "lib/exit_status.h"
+#include "lib/log.h"
+#include "machine/board.h"
 
 static int open_serial_out(const struct vm_config *cfg)
 {
@@ -52,52 +46,11 @@ static int open_serial_out(const struct vm_config *cfg)
 	}
 }
 
-static int check_kvm(struct vm *vm)
-{
-	int v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
-
-	if (v != KVM_API_VERSION) {
-		log_error("%s speaks KVM API version %d, vmon needs %d",
-			  KVM_DEVICE, v, KVM_API_VERSION);
-		return -ENOTSUP;
-	}
-	/* Without these the vCPU and interrupt model here cannot work. */
-	static const struct {
-		int cap;
-		const char *name;
-	} caps[] = {
-		{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
-		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
-		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
-		{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
-		{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
-	};
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
-			log_error("this host's KVM lacks %s", caps[i].name);
-			return -ENOTSUP;
-		}
-	}
-	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
-
-	if (max <= 0)
-		max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-	if (max > 0 && vm->cfg.nr_cpus > (unsigned int)max) {
-		log_error("--cpus %u is more than this host's KVM allows (%d)",
-			  vm->cfg.nr_cpus, max);
-		return -EINVAL;
-	}
-	/* Optional: the guest gets CPUID's TSC-deadline bit (cpuid.h). */
-	vm->tsc_deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
-				 KVM_CAP_TSC_DEADLINE_TIMER) > 0;
-	return 0;
-}
-
 /* KVM's CPUID, plus what the host offers beyond it (cpuid_apply_host). */
 static int get_cpuid(struct vm *vm)
 {
-	struct cpuid_host host = { .tsc_deadline = vm->tsc_deadline };
-	int ret = cpuid_get_supported(vm->kvm_fd, &vm->supported_cpuid);
+	struct cpuid_host host = { .tsc_deadline = vm->kvm.tsc_deadline };
+	int ret = cpuid_get_supported(vm->kvm.kvm_fd, &vm->supported_cpuid);
 
 	if (ret) {
 		log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(-ret));
@@ -113,13 +66,14 @@ static int get_cpuid(struct vm *vm)
 
 	cpuid_brand_string(vm->supported_cpuid, brand);
 	log_info("cpuid: \"%s\", TSC-deadline timer %s", brand,
-		 vm->tsc_deadline ? "offered" : "not emulated by KVM");
+		 vm->kvm.tsc_deadline ? "offered" : "not emulated by KVM");
 	return 0;
 }
 
 static int map_memory(struct vm *vm)
 {
-	int ret = gm_alloc(&vm->mem, vm->cfg.mem_size);
+	int ret = gm_alloc(&vm->mem, vm->cfg.mem_size, PLAT_MMIO_HOLE_START,
+			   PLAT_HIGH_MEM_START);
 
 	if (ret) {
 		log_error("cannot reserve %llu MiB of guest RAM: %s",
@@ -136,7 +90,7 @@ static int map_memory(struct vm *vm)
 			.userspace_addr = (uint64_t)(uintptr_t)r->hva,
 		};
 
-		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
+		if (ioctl(vm->kvm.vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
 			ret = -errno;
 			log_error("KVM_SET_USER_MEMORY_REGION slot %u: %s", i,
 				  strerror(errno));
@@ -188,36 +142,14 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = *cfg;
-	vm->kvm_fd = vm->vm_fd = vm->stop_fd = -1;
-	atomic_init(&vm->stop_reason, VM_RUNNING);
-	pthread_mutex_init(&vm->run_lock, NULL);
-	pthread_cond_init(&vm->run_cond, NULL);
-	if ((ret = bus_init(&vm->pio, "pio")) ||
+	vm->kvm = (struct kvm){ .kvm_fd = -1, .vm_fd = -1 };
+	if ((ret = runctl_init(&vm->rc)) ||
+	    (ret = bus_init(&vm->pio, "pio")) ||
 	    (ret = bus_init(&vm->mmio, "mmio")) ||
 	    (ret = evloop_init(&vm->loop)))
 		return ret;
-
-	vm->kvm_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
-	if (vm->kvm_fd < 0) {
-		ret = -errno;
-		log_error("cannot open %s: %s (is KVM available, and may this "
-			  "user open it?)", KVM_DEVICE, strerror(errno));
+	if ((ret = kvm_open(&vm->kvm, cfg->nr_cpus)))
 		return ret;
-	}
-	if ((ret = check_kvm(vm)))
-		return ret;
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-	if (vm->vm_fd < 0) {
-		ret = -errno;
-		log_error("KVM_CREATE_VM failed: %s", strerror(errno));
-		return ret;
-	}
-	vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (vm->vcpu_mmap_size <= 0)
-		return -EIO;
-	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->stop_fd < 0)
-		return -errno;
 	if ((ret = map_memory(vm)))
 		return ret;
 	if ((ret = get_cpuid(vm)))
@@ -231,11 +163,16 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		return ret;
 	register_platform_metrics(vm);
 
+	vm->vcpu_env = (struct vcpu_env){
+		.kvm = &vm->kvm, .pio = &vm->pio, .mmio = &vm->mmio,
+		.mem = &vm->mem, .rc = &vm->rc,
+		.report_fatal = x86_report_fatal_exit,
+	};
 	vm->vcpus = calloc(cfg->nr_cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < cfg->nr_cpus; i++) {
-		ret = vcpu_create(vm, &vm->vcpus[i], i);
+		ret = vcpu_create(&vm->vcpus[i], &vm->vcpu_env, i);
 		if (ret) {
 			log_error("cannot create vCPU %u: %s", i, strerror(-ret));
 			return ret;
@@ -361,29 +298,6 @@ int vm_load(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status)
-{
-	int expected = VM_RUNNING;
-	uint64_t one = 1;
-
-	if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected,
-					    (int)reason))
-		return;
-	vm->exit_status = status;
-	/* Nonblocking eventfd: a full counter already means "wake up". */
-	if (write(vm->stop_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_error("cannot wake the main loop: %s", strerror(errno));
-}
-
-int vm_set_irq_line(struct vm *vm, unsigned int gsi, int level)
-{
-	struct kvm_irq_level irq = { .irq = gsi, .level = level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		return -errno;
-	return 0;
-}
-
 int vm_start_vcpus(struct vm *vm)
 {
 	int ret = vcpu_signal_setup();
@@ -405,10 +319,7 @@ int vm_start_vcpus(struct vm *vm)
 void vm_join_vcpus(struct vm *vm)
 {
 	/* Wake parked vCPUs too: they must see the stop and leave. */
-	pthread_mutex_lock(&vm->run_lock);
-	vm->paused = false;
-	pthread_cond_broadcast(&vm->run_cond);
-	pthread_mutex_unlock(&vm->run_lock);
+	runctl_resume(&vm->rc);
 	for (unsigned int i = 0; i < vm->nr_started; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	for (unsigned int i = 0; i < vm->nr_started; i++)
@@ -416,63 +327,22 @@ void vm_join_vcpus(struct vm *vm)
 	vm->nr_started = 0;
 }
 
-void vm_vcpu_park_if_paused(struct vm *vm)
+static void kick_all(void *opaque)
 {
-	pthread_mutex_lock(&vm->run_lock);
-	if (vm->paused && !vm_stopping(vm)) {
-		vm->nr_parked++;
-		pthread_cond_broadcast(&vm->run_cond);
-		while (vm->paused && !vm_stopping(vm))
-			pthread_cond_wait(&vm->run_cond, &vm->run_lock);
-		vm->nr_parked--;
-	}
-	pthread_mutex_unlock(&vm->run_lock);
+	struct vm *vm = opaque;
+
+	for (unsigned int i = 0; i < vm->nr_started; i++)
+		vcpu_kick(&vm->vcpus[i]);
 }
 
 int vm_pause(struct vm *vm)
 {
-	pthread_mutex_lock(&vm->run_lock);
-	if (vm->paused) {
-		pthread_mutex_unlock(&vm->run_lock);
-		return 0;
-	}
-	vm->paused = true;
-	pthread_mutex_unlock(&vm->run_lock);
-	for (unsigned int i = 0; i < vm->nr_started; i++)
-		vcpu_kick(&vm->vcpus[i]);
-	pthread_mutex_lock(&vm->run_lock);
-	/*
-	 * A vCPU that has stopped for good never parks; the wait ends when
-	 * the VM is stopping.  Kicks are repeated: a vCPU may have been
-	 * between its pause check and KVM_RUN when the first one came.
-	 */
-	while (vm->nr_parked < vm->nr_started && !vm_stopping(vm)) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 10 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		if (pthread_cond_timedwait(&vm->run_cond, &vm->run_lock, &ts) ==
-		    ETIMEDOUT) {
-			pthread_mutex_unlock(&vm->run_lock);
-			for (unsigned int i = 0; i < vm->nr_started; i++)
-				vcpu_kick(&vm->vcpus[i]);
-			pthread_mutex_lock(&vm->run_lock);
-		}
-	}
-	pthread_mutex_unlock(&vm->run_lock);
-	return vm_stopping(vm) ? -ESHUTDOWN : 0;
+	return runctl_pause(&vm->rc, vm->nr_started, kick_all, vm);
 }
 
 int vm_resume(struct vm *vm)
 {
-	pthread_mutex_lock(&vm->run_lock);
-	vm->paused = false;
-	pthread_cond_broadcast(&vm->run_cond);
-	pthread_mutex_unlock(&vm->run_lock);
+	runctl_resume(&vm->rc);
 	return 0;
 }
 
@@ -488,24 +358,18 @@ void vm_destroy(struct vm *vm)
 	board_destroy(vm);
 	free(vm->supported_cpuid);
 	vm->supported_cpuid = NULL;
-	if (vm->stop_fd >= 0)
-		close(vm->stop_fd);
 	/*
 	 * The slow part of a teardown (the VM's last close, unmapping touched
 	 * RAM) may be left to teardown_exit_fast()'s helper.
 	 */
 	if (!vm->leave_kvm_open) {
 		gm_free(&vm->mem);
-		if (vm->vm_fd >= 0)
-			close(vm->vm_fd);
-		if (vm->kvm_fd >= 0)
-			close(vm->kvm_fd);
+		kvm_close(&vm->kvm);
 	}
-	vm->stop_fd = vm->vm_fd = vm->kvm_fd = -1;
+	vm->kvm.vm_fd = vm->kvm.kvm_fd = -1;
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
 	if (vm->loop.epfd > 0)
 		evloop_destroy(&vm->loop);
-	pthread_cond_destroy(&vm->run_cond);
-	pthread_mutex_destroy(&vm->run_lock);
+	runctl_destroy(&vm->rc);
 }

@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A virtual machine: the KVM VM file descriptor, guest RAM, the two buses,
- * the vCPUs and the platform devices.  Nothing lives in globals, so a test
- * can build several VMs in one process.
+ * A virtual machine: its KVM file descriptors, guest RAM, the two buses,
+ * the vCPUs, run control and the devices.  Nothing lives in globals, so
+ * a test can build several VMs in one process.
  */
 #ifndef VMON_MACHINE_VM_H
 #define VMON_MACHINE_VM_H
 
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -18,10 +15,12 @@
 #include "core/bus.h"
 #include "core/evloop.h"
 #include "core/guest_mem.h"
+#include "core/kvm.h"
+#include "core/runctl.h"
+#include "core/vcpu.h"
 #include "lib/metrics.h"
 #include "machine/vm_config.h"
 
-struct vcpu;
 struct serial;
 struct i8042;
 struct rtc;
@@ -33,22 +32,9 @@ struct pci_host;
 struct virtio_devices;
 struct kvm_cpuid2;
 
-/* Why the VM stopped; the first reason recorded wins. */
-enum vm_stop_reason {
-	VM_RUNNING = 0,
-	VM_STOP_POWEROFF,
-	VM_STOP_RESET,
-	VM_STOP_DEBUG_EXIT,
-	VM_STOP_SIGNAL,
-	VM_STOP_GUEST_FAULT,
-	VM_STOP_INTERNAL,
-};
-
 struct vm {
 	struct vm_config cfg;
-	int kvm_fd;
-	int vm_fd;
-	int vcpu_mmap_size;
+	struct kvm kvm;
 	struct guest_mem mem;
 	struct e820_map e820;
 	struct boot_result boot;
@@ -56,10 +42,11 @@ struct vm {
 	struct bus pio;
 	struct bus mmio;
 	struct kvm_cpuid2 *supported_cpuid;	/* KVM's + cpuid_apply_host */
-	bool tsc_deadline;	/* KVM_CAP_TSC_DEADLINE_TIMER */
 
 	unsigned int nr_vcpus;
+	unsigned int nr_started;	/* threads running */
 	struct vcpu *vcpus;
+	struct vcpu_env vcpu_env;	/* what they all share */
 
 	/* Platform devices (src/hw). */
 	struct serial *serial;
@@ -81,17 +68,8 @@ struct vm {
 	struct metrics metrics;
 	struct metrics_group uart_metrics, pio_metrics, mmio_metrics;
 
-	/* Stop protocol: vm_request_stop() records, then wakes stop_fd. */
-	atomic_int stop_reason;
-	int exit_status;
-	int stop_fd;		/* eventfd the main loop polls */
-
-	/* Pause protocol: vCPU threads park on run_cond while paused. */
-	pthread_mutex_t run_lock;
-	pthread_cond_t run_cond;
-	bool paused;
-	unsigned int nr_parked;
-	unsigned int nr_started;
+	/* Stopping and pausing (core/runctl.h); devices get its stop sink. */
+	struct runctl rc;
 
 	/* vm_destroy() leaves the VM fd and guest RAM to the exit helper. */
 	bool leave_kvm_open;
@@ -111,24 +89,30 @@ void vm_join_vcpus(struct vm *vm);
  */
 int vm_pause(struct vm *vm);
 int vm_resume(struct vm *vm);
-
-/* Called by a vCPU thread before each KVM_RUN: waits while paused. */
-void vm_vcpu_park_if_paused(struct vm *vm);
 void vm_destroy(struct vm *vm);
 
 /*
  * Ask the VM to stop with this reason and process exit status.  Safe from
- * any thread and from device handlers; only the first call has effect.
+ * any thread; only the first call has effect.
  */
-void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status);
+static inline void vm_request_stop(struct vm *vm, enum vm_stop_reason reason,
+				   int status)
+{
+	runctl_request_stop(&vm->rc, reason, status);
+}
 
 static inline bool vm_stopping(struct vm *vm)
 {
-	return atomic_load_explicit(&vm->stop_reason, memory_order_acquire) !=
-	       VM_RUNNING;
+	return runctl_stopping(&vm->rc);
 }
 
-/* Drive an ISA/IOAPIC interrupt line of the in-kernel irqchip. */
-int vm_set_irq_line(struct vm *vm, unsigned int gsi, int level);
+/* Type scancodes (set 1) on the board's keyboard (board.c).  Any thread. */
+void vm_push_keys(struct vm *vm, const uint8_t *codes, unsigned int n);
+
+/* The process exit status the stop asked for. */
+static inline int vm_exit_status(const struct vm *vm)
+{
+	return vm->rc.exit_status;
+}
 
 #endif

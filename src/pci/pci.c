@@ -6,9 +6,7 @@
 #include "pci/pci.h"
 
 #include <errno.h>
-#include <linux/kvm.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 /* CONFIG_ADDRESS (3.2.2.3.2): enable, bus, device, function, register. */
 #define CF8_ENABLE		0x80000000u
@@ -47,13 +45,8 @@ static void line_adjust(struct pci_host *h, uint32_t gsi, bool up)
 		h->intx_count[i]--;
 	after = h->intx_count[i] > 0;
 	if (before != after) {
-		struct kvm_irq_level irq = { .irq = gsi, .level = after };
-
 		h->gsi_level[i] = after;
-		if (h->vm_fd >= 0 && ioctl(h->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-			log_ratelimited(&h->rl, LOG_ERROR,
-					"KVM_IRQ_LINE gsi %u level %d: %s", gsi,
-					after, strerror(errno));
+		irq_line_set(&h->intx[i], after);
 	}
 	pthread_mutex_unlock(&h->lock);
 }
@@ -468,6 +461,14 @@ void pci_dev_destroy(struct pci_dev *d)
 }
 
 /* ---- Host ----------------------------------------------------------------- */
+
+void pci_host_connect_intx(struct pci_host *h, const struct irq_line *lines)
+{
+	pthread_mutex_lock(&h->lock);
+	for (unsigned int i = 0; i < PLAT_PCI_GSI_COUNT; i++)
+		h->intx[i] = lines[i];
+	pthread_mutex_unlock(&h->lock);
+}
 
 int pci_host_init(struct pci_host *h, int vm_fd, struct bus *pio,
 		  struct bus *mmio, struct irq_routing *routing)

@@ -28,7 +28,7 @@ static void on_stop(void *opaque, uint32_t events)
 	uint64_t n;
 
 	/* Just drain it: the loop condition sees the stop. */
-	if (read(c->vm->stop_fd, &n, sizeof(n)) < 0)
+	if (read(c->vm->rc.stop_fd, &n, sizeof(n)) < 0)
 		return;
 }
 
@@ -101,7 +101,7 @@ int vm_serve_init(struct vm_serve *c, struct vm *vm)
 					    ? STDIN_FILENO : -1);
 	if (ret)
 		goto out_sigfd;
-	if ((ret = evloop_add(&vm->loop, vm->stop_fd, EPOLLIN, on_stop, c)))
+	if ((ret = evloop_add(&vm->loop, vm->rc.stop_fd, EPOLLIN, on_stop, c)))
 		goto out_console;
 	if ((ret = evloop_add(&vm->loop, c->sig_fd, EPOLLIN, on_signal, c)))
 		goto out_stop;
@@ -116,7 +116,7 @@ int vm_serve_init(struct vm_serve *c, struct vm *vm)
 	}
 	return 0;
 out_stop:
-	evloop_del(&vm->loop, vm->stop_fd);
+	evloop_del(&vm->loop, vm->rc.stop_fd);
 out_console:
 	console_close(&c->con);
 out_sigfd:
@@ -148,7 +148,7 @@ void vm_serve_fini(struct vm_serve *c)
 	if (c->con.in_fd >= 0)
 		evloop_del(&c->vm->loop, c->con.in_fd);
 	evloop_del(&c->vm->loop, c->sig_fd);
-	evloop_del(&c->vm->loop, c->vm->stop_fd);
+	evloop_del(&c->vm->loop, c->vm->rc.stop_fd);
 	console_close(&c->con);
 	close(c->sig_fd);
 	c->sig_fd = -1;

@@ -15,7 +15,6 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "hw/i8042.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "machine/devices.h"
@@ -460,8 +459,8 @@ int vmm_send_ctrl_alt_del(struct vmm *v, char *err, size_t len)
 {
 	if (vmm_state(v) == VMM_NOT_STARTED)
 		return vmm_say(err, len, -EPERM, "SendCtrlAltDel needs a started VM");
-	i8042_push_keys(v->vm.i8042, vmm_ctrl_alt_del_keys,
-			sizeof(vmm_ctrl_alt_del_keys));
+	vm_push_keys(&v->vm, vmm_ctrl_alt_del_keys,
+		     sizeof(vmm_ctrl_alt_del_keys));
 	return 0;
 }
 
@@ -532,7 +531,7 @@ int vmm_run(struct vmm *v)
 		serve_once(v);
 	if (v->vm_created) {
 		vm_join_vcpus(&v->vm);
-		status = v->vm.exit_status;
+		status = vm_exit_status(&v->vm);
 	}
 	/* Front ends finish what they are doing, through this loop. */
 	if (write(v->stopped_fd, &one, sizeof(one)) < 0)
