@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "lib/le.h"
 #include "lib/log.h"
 
 void debug_exit_init(struct debug_exit *d, const struct stop_sink *stop)
@@ -15,15 +16,14 @@ void debug_exit_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 		   bool is_write)
 {
 	struct debug_exit *d = opaque;
-	uint32_t v = 0;
+	uint32_t v;
 
 	if (!is_write) {
 		memset(data, 0xff, len);
 		return;
 	}
 	/* QEMU takes the value at the access's own width. */
-	for (uint32_t i = 0; i < len && i < 4; i++)
-		v |= (uint32_t)data[i] << (8 * i);
+	v = (uint32_t)le_get(data, len < 4 ? len : 4);
 	d->last_status = debug_exit_status(v);
 	if (stop_sink_connected(&d->stop)) {
 		log_info("debug-exit: guest wrote 0x%x, exit status %d", v,

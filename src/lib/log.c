@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
+
 /*
  * The one piece of process-wide state: where log lines go and how chatty
  * they are.  The level is atomic; the sink is changed under its lock (the
@@ -135,17 +137,9 @@ void vlog_msg_at(enum log_level level, const char *file, int line,
 	va_end(ap);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 int ratelimit_allow(struct ratelimit *rl)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock_mono_ns();
 	uint64_t start = atomic_load(&rl->window_start_ns);
 
 	if (now - start > RATELIMIT_INTERVAL_NS &&

@@ -10,15 +10,15 @@
 
 #include "arch/x86/platform.h"
 #include "core/irq_routing.h"
-#include "lib/log.h"
-#include "machine/vm.h"
 #include "hw/acpi_pm.h"
 #include "hw/debug_exit.h"
 #include "hw/i8042.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
-#include "pci/pci.h"
+#include "lib/log.h"
 #include "machine/devices.h"
+#include "machine/vm.h"
+#include "pci/pci.h"
 
 /* Intel VMX needs these two pages reserved out of the guest's view. */
 #define KVM_TSS_ADDR		0xfffbd000ULL

@@ -35,6 +35,7 @@
 #include "arch/x86/platform.h"
 #include "core/bus.h"
 #include "core/irq_line.h"
+#include "lib/le.h"
 #include "lib/log.h"
 #include "pci/msix.h"
 
@@ -217,13 +218,12 @@ void pci_ecam_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 /* Little-endian config-space helpers. */
 static inline uint16_t pci_cfg16(const struct pci_dev *d, uint32_t off)
 {
-	return (uint16_t)(d->cfg[off] | d->cfg[off + 1] << 8);
+	return le16_get(d->cfg + off);
 }
 
 static inline uint32_t pci_cfg32(const struct pci_dev *d, uint32_t off)
 {
-	return (uint32_t)d->cfg[off] | (uint32_t)d->cfg[off + 1] << 8 |
-	       (uint32_t)d->cfg[off + 2] << 16 | (uint32_t)d->cfg[off + 3] << 24;
+	return le32_get(d->cfg + off);
 }
 
 #endif

@@ -4,6 +4,7 @@
  * the VMM thread with the device lock held; the statistics timer and the
  * API's calls take the lock themselves.
  */
+#include "lib/util.h"
 #include "virtio/balloon.h"
 
 #include <errno.h>
@@ -33,8 +34,7 @@ static const char *const counter_names[BALLOON_C_NR] = {
 
 static struct virtio_balloon *to_balloon(struct virtio_dev *vd)
 {
-	return (struct virtio_balloon *)((char *)vd -
-					 offsetof(struct virtio_balloon, vd));
+	return container_of(vd, struct virtio_balloon, vd);
 }
 
 /* ---- inflate and deflate ----------------------------------------------- */

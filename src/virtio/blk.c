@@ -12,6 +12,8 @@
  * the status byte is written and then the chain is pushed.  Interrupts
  * are sent once per batch.
  */
+#include "lib/le.h"
+#include "lib/util.h"
 #include "virtio/blk.h"
 
 #include <errno.h>
@@ -51,16 +53,10 @@ enum {
 
 static struct virtio_blk *to_blk(struct virtio_dev *vd)
 {
-	return (struct virtio_blk *)((char *)vd - offsetof(struct virtio_blk, vd));
+	return container_of(vd, struct virtio_blk, vd);
 }
 
 /* ---- Configuration space (5.2.4) ---------------------------------------- */
-
-static void put_le(uint8_t *p, unsigned int len, uint64_t v)
-{
-	for (unsigned int i = 0; i < len; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static void blk_config_read(struct virtio_dev *vd, uint32_t off, void *buf,
 			    uint32_t len)
@@ -68,15 +64,15 @@ static void blk_config_read(struct virtio_dev *vd, uint32_t off, void *buf,
 	struct virtio_blk *b = to_blk(vd);
 	uint8_t img[BLK_CONFIG_SIZE] = { 0 };
 
-	put_le(img + 0, 8, b->disk.capacity);
-	put_le(img + 12, 4, BLK_SEG_MAX);			/* seg_max */
-	put_le(img + 20, 4, BLK_SECTOR_SIZE);			/* blk_size */
-	put_le(img + 34, 2, 1);					/* num_queues */
-	put_le(img + 36, 4, BLK_MAX_DISCARD_SECTORS);
-	put_le(img + 40, 4, 1);					/* max_discard_seg */
-	put_le(img + 44, 4, BLK_DISCARD_ALIGN);
-	put_le(img + 48, 4, BLK_MAX_WZ_SECTORS);
-	put_le(img + 52, 4, 1);				/* max_write_zeroes_seg */
+	le_put(img + 0, 8, b->disk.capacity);
+	le_put(img + 12, 4, BLK_SEG_MAX);			/* seg_max */
+	le_put(img + 20, 4, BLK_SECTOR_SIZE);			/* blk_size */
+	le_put(img + 34, 2, 1);					/* num_queues */
+	le_put(img + 36, 4, BLK_MAX_DISCARD_SECTORS);
+	le_put(img + 40, 4, 1);					/* max_discard_seg */
+	le_put(img + 44, 4, BLK_DISCARD_ALIGN);
+	le_put(img + 48, 4, BLK_MAX_WZ_SECTORS);
+	le_put(img + 52, 4, 1);				/* max_write_zeroes_seg */
 	img[56] = 1;				/* write_zeroes_may_unmap */
 	/* The transport keeps off + len inside config_size. */
 	memcpy(buf, img + off, len);

@@ -15,9 +15,9 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "machine/devices.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
-#include "machine/devices.h"
 
 /* Make (Ctrl, Alt, Del), then break in reverse: scancode set 1. */
 const uint8_t vmm_ctrl_alt_del_keys[8] = {

@@ -22,8 +22,8 @@
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "machine/vm.h"
-#include "vmm/serve.h"
 #include "machine/vm_config.h"
+#include "vmm/serve.h"
 
 #define VMM_MAX_VCPUS		32	/* Firecracker's limit, the API's */
 #define VMM_DEFAULT_MEM_MIB	128	/* Firecracker's default */

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "machine/devices.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
-#include "machine/devices.h"
 
 void vmm_free_drive(struct vmm_drive *d)
 {
