@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/options.h"
+#include "core/evloop.h"
 #include "lib/exit_status.h"
 #include "lib/log.h"
 #include "machine/vm.h"
@@ -15,6 +17,7 @@
 int run_main(int argc, char **argv)
 {
 	struct run_options o;
+	struct evloop loop;
 	struct vm vm;
 	char err[512] = "";
 	int ret, status;
@@ -29,7 +32,13 @@ int run_main(int argc, char **argv)
 	}
 	log_set_level(o.log_level);
 
-	ret = vm_create(&vm, &o.vm);
+	ret = evloop_init(&loop);
+	if (ret) {
+		fprintf(stderr, "vmon: cannot create the event loop: %s\n",
+			strerror(-ret));
+		return VMON_EXIT_INTERNAL;
+	}
+	ret = vm_create(&vm, &o.vm, &loop);
 	if (ret) {
 		status = ret == -EINVAL ? VMON_EXIT_USAGE : VMON_EXIT_INTERNAL;
 		/* The serial file is the one file vm_create opens for us. */
@@ -53,6 +62,7 @@ int run_main(int argc, char **argv)
 	vm.leave_kvm_open = teardown_fast_available();
 out:
 	vm_destroy(&vm);
+	evloop_destroy(&loop);
 	if (vm.leave_kvm_open)
 		teardown_exit_fast(status);
 	return status;

@@ -45,7 +45,7 @@ static unsigned int net_count(const struct vm_config *cfg)
 static struct virtio_dev *net_make(struct vm *vm, unsigned int index)
 {
 	struct virtio_net *net = virtio_net_from_config(&vm->cfg.nets[index],
-							&vm->loop, &vm->metrics);
+							vm->loop, &vm->metrics);
 
 	return net ? &net->vd : NULL;
 }
@@ -60,7 +60,7 @@ static struct virtio_dev *blk_make(struct vm *vm, unsigned int index)
 {
 	const struct blk_params p = {
 		.disk = &vm->cfg.disks[index], .index = index,
-		.loop = &vm->loop, .registry = &vm->metrics,
+		.loop = vm->loop, .registry = &vm->metrics,
 	};
 	struct virtio_blk *b;
 	char err[512];
@@ -82,7 +82,7 @@ static unsigned int vsock_count(const struct vm_config *cfg)
 /* A socket path that cannot be listened on is a bad argument: EINVAL. */
 static struct virtio_dev *vsock_make(struct vm *vm, unsigned int index)
 {
-	struct virtio_vsock *vs = virtio_vsock_new(&vm->cfg.vsock, &vm->loop,
+	struct virtio_vsock *vs = virtio_vsock_new(&vm->cfg.vsock, vm->loop,
 						   &vm->metrics);
 
 	if (!vs)
@@ -98,7 +98,7 @@ static unsigned int balloon_count(const struct vm_config *cfg)
 static struct virtio_dev *balloon_make(struct vm *vm, unsigned int index)
 {
 	struct virtio_balloon *b = virtio_balloon_new(&vm->cfg.balloon,
-						      &vm->loop, &vm->metrics);
+						      vm->loop, &vm->metrics);
 
 	return b ? &b->vd : NULL;
 }
@@ -135,7 +135,7 @@ int virtio_devices_create(struct vm *vm)
 				log_error("cannot create %s #%u", kinds[k].name, i);
 				return errno ? -errno : -ENOMEM;
 			}
-			ret = virtio_pci_create(vm->pci, vd, &vm->mem, &vm->loop,
+			ret = virtio_pci_create(vm->pci, vd, &vm->mem, vm->loop,
 						&vds->dev[vds->nr]);
 			if (ret) {
 				if (vd->ops->destroy)

@@ -136,17 +136,18 @@ static void register_platform_metrics(struct vm *vm)
 	metrics_register(&vm->metrics, &vm->mmio_metrics);
 }
 
-int vm_create(struct vm *vm, const struct vm_config *cfg)
+int vm_create(struct vm *vm, const struct vm_config *cfg,
+	      struct evloop *loop)
 {
 	int ret, serial_fd;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = *cfg;
+	vm->loop = loop;
 	vm->kvm = (struct kvm){ .kvm_fd = -1, .vm_fd = -1 };
 	if ((ret = runctl_init(&vm->rc)) ||
 	    (ret = bus_init(&vm->pio, "pio")) ||
-	    (ret = bus_init(&vm->mmio, "mmio")) ||
-	    (ret = evloop_init(&vm->loop)))
+	    (ret = bus_init(&vm->mmio, "mmio")))
 		return ret;
 	if ((ret = kvm_open(&vm->kvm, cfg->nr_cpus)))
 		return ret;
@@ -369,7 +370,5 @@ void vm_destroy(struct vm *vm)
 	vm->kvm.vm_fd = vm->kvm.kvm_fd = -1;
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
-	if (vm->loop.epfd > 0)
-		evloop_destroy(&vm->loop);
 	runctl_destroy(&vm->rc);
 }

@@ -61,8 +61,8 @@ struct vm {
 	struct pci_host *pci;
 	struct virtio_devices *virtio;
 
-	/* The VMM thread's loop: signals, console, devices, API calls. */
-	struct evloop loop;
+	/* The front end's loop (VMM thread): devices add their fds to it. */
+	struct evloop *loop;
 
 	/* Devices register their counter groups here (core/metrics.h). */
 	struct metrics metrics;
@@ -75,8 +75,13 @@ struct vm {
 	bool leave_kvm_open;
 };
 
-/* Open /dev/kvm, create the VM, RAM, irqchip, PIT, buses and devices. */
-int vm_create(struct vm *vm, const struct vm_config *cfg);
+/*
+ * Open /dev/kvm, create the VM, RAM, irqchip, PIT, buses and devices.
+ * loop is the front end's (it outlives the VM); devices watch their fds
+ * there.  On failure too, vm_destroy() releases what was made.
+ */
+int vm_create(struct vm *vm, const struct vm_config *cfg,
+	      struct evloop *loop);
 /* Build ACPI tables, load the kernel, set up every vCPU. */
 int vm_load(struct vm *vm, char *err, size_t errlen);
 /* Start the vCPU threads; stop (they must be stopping) and join them. */

@@ -65,12 +65,12 @@ static void update_console_watch(struct vm_serve *c)
 	if (c->con.in_fd < 0 || want == c->stdin_watched)
 		return;
 	if (c->con.eof) {
-		evloop_del(&c->vm->loop, c->con.in_fd);
+		evloop_del(c->vm->loop, c->con.in_fd);
 		c->con.in_fd = -1;
 		c->stdin_watched = false;
 		return;
 	}
-	evloop_mod(&c->vm->loop, c->con.in_fd, want ? EPOLLIN : 0);
+	evloop_mod(c->vm->loop, c->con.in_fd, want ? EPOLLIN : 0);
 	c->stdin_watched = want;
 }
 
@@ -101,12 +101,12 @@ int vm_serve_init(struct vm_serve *c, struct vm *vm)
 					    ? STDIN_FILENO : -1);
 	if (ret)
 		goto out_sigfd;
-	if ((ret = evloop_add(&vm->loop, vm->rc.stop_fd, EPOLLIN, on_stop, c)))
+	if ((ret = evloop_add(vm->loop, vm->rc.stop_fd, EPOLLIN, on_stop, c)))
 		goto out_console;
-	if ((ret = evloop_add(&vm->loop, c->sig_fd, EPOLLIN, on_signal, c)))
+	if ((ret = evloop_add(vm->loop, c->sig_fd, EPOLLIN, on_signal, c)))
 		goto out_stop;
 	if (c->con.in_fd >= 0) {
-		ret = evloop_add(&vm->loop, c->con.in_fd, EPOLLIN, on_console, c);
+		ret = evloop_add(vm->loop, c->con.in_fd, EPOLLIN, on_console, c);
 		if (ret) {
 			/* stdin cannot be polled (a regular file): no input. */
 			c->con.in_fd = -1;
@@ -116,7 +116,7 @@ int vm_serve_init(struct vm_serve *c, struct vm *vm)
 	}
 	return 0;
 out_stop:
-	evloop_del(&vm->loop, vm->rc.stop_fd);
+	evloop_del(vm->loop, vm->rc.stop_fd);
 out_console:
 	console_close(&c->con);
 out_sigfd:
@@ -132,7 +132,7 @@ int vm_serve_once(struct vm_serve *c)
 
 	update_console_watch(c);
 	/* With the guest's input queue full, look again shortly. */
-	ret = evloop_run_once(&vm->loop, c->con.in_fd >= 0 &&
+	ret = evloop_run_once(vm->loop, c->con.in_fd >= 0 &&
 					 !c->stdin_watched ? 10 : -1);
 	if (ret < 0) {
 		log_error("event loop: %s", strerror(-ret));
@@ -146,9 +146,9 @@ void vm_serve_fini(struct vm_serve *c)
 	if (c->sig_fd < 0)
 		return;
 	if (c->con.in_fd >= 0)
-		evloop_del(&c->vm->loop, c->con.in_fd);
-	evloop_del(&c->vm->loop, c->sig_fd);
-	evloop_del(&c->vm->loop, c->vm->rc.stop_fd);
+		evloop_del(c->vm->loop, c->con.in_fd);
+	evloop_del(c->vm->loop, c->sig_fd);
+	evloop_del(c->vm->loop, c->vm->rc.stop_fd);
 	console_close(&c->con);
 	close(c->sig_fd);
 	c->sig_fd = -1;

@@ -87,7 +87,7 @@ const char *vmm_state_name(enum vmm_state s)
 
 struct evloop *vmm_loop(struct vmm *v)
 {
-	return vmm_state(v) == VMM_NOT_STARTED ? &v->loop : &v->vm.loop;
+	return &v->loop;
 }
 
 static void on_signal(void *opaque, uint32_t events)
@@ -402,7 +402,7 @@ int vmm_start(struct vmm *v, char *err, size_t len)
 			   "with a kernel_image_path first");
 	if (build_config(v))
 		return vmm_say(err, len, -ENOMEM, "out of memory");
-	ret = vm_create(&v->vm, &v->cfg);
+	ret = vm_create(&v->vm, &v->cfg, &v->loop);
 	if (ret) {
 		vmm_say(err, len, ret, "cannot create the VM: %s (vmon's log has "
 		    "the details)", strerror(-ret));
@@ -414,11 +414,8 @@ int vmm_start(struct vmm *v, char *err, size_t len)
 		vmm_say(err, len, ret, "cannot serve the VM: %s", strerror(-ret));
 		goto err_vm;
 	}
-	if (v->timer_fd >= 0) {
-		evloop_del(&v->loop, v->timer_fd);
-		evloop_add(&v->vm.loop, v->timer_fd, EPOLLIN, on_metrics_timer,
-			   v);
-	}
+	/* The VM's serving takes the stop signals from here on. */
+	evloop_del(&v->loop, v->sig_fd);
 	v->vm_created = true;
 	atomic_store(&v->state, VMM_RUNNING);
 	if ((ret = vm_start_vcpus(&v->vm)))

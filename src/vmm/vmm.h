@@ -118,7 +118,7 @@ struct vmm {
 	int metrics_fd;
 
 	/* The VMM thread. */
-	struct evloop loop;		/* before the VM exists */
+	struct evloop loop;		/* handed to the VM at the start */
 	int sig_fd;
 	int timer_fd;			/* periodic metrics flush */
 	bool quit;			/* stop signal before the start */
@@ -137,7 +137,7 @@ struct vmm {
 int vmm_init(struct vmm *v, const char *id);
 void vmm_destroy(struct vmm *v);
 
-/* The loop a front end posts to now (the VM's once it exists). */
+/* The loop a front end posts to (the VM's too, once it exists). */
 struct evloop *vmm_loop(struct vmm *v);
 static inline enum vmm_state vmm_state(struct vmm *v)
 {
