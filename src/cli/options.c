@@ -133,12 +133,6 @@ static int parse_net(char *arg, struct vm_config *cfg, char *err,
 			 "device (ip tuntap add dev NAME mode tap)");
 		return -EINVAL;
 	}
-	for (unsigned int i = 0; i < cfg->nr_nets; i++) {
-		if (!strcmp(cfg->nets[i].tap, n.tap)) {
-			snprintf(err, errlen, "--net tap=%s given twice", n.tap);
-			return -EINVAL;
-		}
-	}
 	cfg->nets[cfg->nr_nets++] = n;
 	return 0;
 }
@@ -178,12 +172,6 @@ static int parse_disk(char *arg, struct vm_config *cfg, char *err,
 			return -EINVAL;
 		}
 	}
-	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
-		if (d.id && cfg->disks[i].id && !strcmp(cfg->disks[i].id, d.id)) {
-			snprintf(err, errlen, "--disk id=%s given twice", d.id);
-			return -EINVAL;
-		}
-	}
 	cfg->disks[cfg->nr_disks++] = d;
 	return 0;
 }
@@ -193,6 +181,7 @@ static int parse_vsock(char *arg, struct vm_config *cfg, char *err,
 		       size_t errlen)
 {
 	struct vsock_config v = { .enabled = true };
+	bool has_cid = false;
 	unsigned long n;
 	char *tok = arg, *end;
 
@@ -204,16 +193,18 @@ static int parse_vsock(char *arg, struct vm_config *cfg, char *err,
 		}
 		if (end)
 			*end = '\0';
+		/* The CID's range is vm_config_check's. */
 		if (strncmp(tok, "cid=", 4) ||
-		    parse_uint(tok + 4, 3, UINT32_MAX - 1, &n)) {
-			snprintf(err, errlen, "--vsock: '%s' is not cid=N (3 to "
-				 "4294967294) or uds=PATH", tok);
+		    parse_uint(tok + 4, 0, UINT32_MAX, &n)) {
+			snprintf(err, errlen, "--vsock: '%s' is not cid=N or "
+				 "uds=PATH", tok);
 			return -EINVAL;
 		}
 		v.guest_cid = (uint32_t)n;
+		has_cid = true;
 		tok = end ? end + 1 : NULL;
 	}
-	if (!v.guest_cid || !v.uds_path) {
+	if (!has_cid || !v.uds_path) {
 		snprintf(err, errlen, "--vsock needs cid=N and uds=PATH, such "
 			 "as --vsock cid=3,uds=/tmp/vm.vsock");
 		return -EINVAL;
@@ -249,6 +240,23 @@ static int parse_balloon(char *arg, struct vm_config *cfg, char *err,
 	}
 	cfg->balloon = b;
 	return 0;
+}
+
+/*
+ * After each device option: the rules between devices, with the option
+ * named.  The balloon waits for the end (--mem may come after it).
+ */
+static int check_devices(const struct vm_config *cfg, const char *opt,
+			 char *err, size_t errlen)
+{
+	struct vm_config c = *cfg;
+	char why[256];
+
+	c.balloon.enabled = false;
+	if (!vm_config_check(&c, why, sizeof(why)))
+		return 0;
+	snprintf(err, errlen, "%s: %s", opt, why);
+	return -EINVAL;
 }
 
 enum {
@@ -339,15 +347,18 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 			o->vm.rng = true;
 			break;
 		case OPT_NET:
-			if (parse_net(optarg, &o->vm, err, errlen))
+			if (parse_net(optarg, &o->vm, err, errlen) ||
+			    check_devices(&o->vm, "--net", err, errlen))
 				return -EINVAL;
 			break;
 		case OPT_DISK:
-			if (parse_disk(optarg, &o->vm, err, errlen))
+			if (parse_disk(optarg, &o->vm, err, errlen) ||
+			    check_devices(&o->vm, "--disk", err, errlen))
 				return -EINVAL;
 			break;
 		case OPT_VSOCK:
-			if (parse_vsock(optarg, &o->vm, err, errlen))
+			if (parse_vsock(optarg, &o->vm, err, errlen) ||
+			    check_devices(&o->vm, "--vsock", err, errlen))
 				return -EINVAL;
 			break;
 		case OPT_BALLOON:
@@ -383,11 +394,6 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 		snprintf(err, errlen, "--kernel is required");
 		return -EINVAL;
 	}
-	if (o->vm.balloon.enabled &&
-	    ((uint64_t)o->vm.balloon.target_mib << 20) > o->vm.mem_size) {
-		snprintf(err, errlen, "--balloon target_mib=%u is more than the "
-			 "guest's memory (--mem)", o->vm.balloon.target_mib);
-		return -EINVAL;
-	}
-	return 0;
+	/* The rules between devices are the VM's, the same for the API. */
+	return vm_config_check(&o->vm, err, errlen) ? -EINVAL : 0;
 }

@@ -9,6 +9,7 @@
 #define VMON_MACHINE_VM_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "virtio/balloon.h"
@@ -40,5 +41,13 @@ struct vm_config {
 	bool rng;
 	struct balloon_config balloon;
 };
+
+/*
+ * Every rule between devices, for every front end: unique drive and
+ * interface ids, TAP devices and MACs, one root drive, a usable vsock CID,
+ * a balloon no larger than RAM.  Per-value syntax is the front ends'.
+ * 0, or -EEXIST (a conflict) or -EINVAL with a message in err.
+ */
+int vm_config_check(const struct vm_config *cfg, char *err, size_t len);
 
 #endif

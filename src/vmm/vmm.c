@@ -193,6 +193,7 @@ int vmm_set_machine(struct vmm *v, const struct vmm_machine *r, char *err,
 {
 	unsigned int vcpus = r->has_vcpus ? r->vcpus : v->vcpus;
 	uint64_t mem = r->has_mem ? r->mem_mib : v->mem_mib;
+	struct vm_config c;
 	int ret;
 
 	if ((ret = vmm_pre_boot(v, "the machine configuration", err, len)))
@@ -206,10 +207,11 @@ int vmm_set_machine(struct vmm *v, const struct vmm_machine *r, char *err,
 			   "mem_size_mib %llu: expected %d to %llu",
 			   (unsigned long long)mem, VMM_MIN_MEM_MIB,
 			   (unsigned long long)VMM_MAX_MEM_MIB);
-	if (v->balloon.enabled && v->balloon.target_mib > mem)
-		return vmm_say(err, len, -EINVAL, "mem_size_mib %llu is less than "
-			   "the balloon's amount_mib %u",
-			   (unsigned long long)mem, v->balloon.target_mib);
+	vmm_config_view(v, &c);
+	c.nr_cpus = vcpus;
+	c.mem_size = mem << 20;
+	if ((ret = vm_config_check(&c, err, len)))
+		return ret;
 	v->vcpus = vcpus;
 	v->mem_mib = mem;
 	return 0;
@@ -332,34 +334,12 @@ err:
 
 /* ---- actions --------------------------------------------------------- */
 
-static int build_config(struct vmm *v)
+void vmm_config_view(struct vmm *v, struct vm_config *c)
 {
-	struct vm_config *c = &v->cfg;
-	const struct vmm_drive *root = v->nr_drives && v->drives[0].root ?
-				       &v->drives[0] : NULL;
-	int n;
-
 	memset(c, 0, sizeof(*c));
-	free(v->cmdline);
-	/* Firecracker's boot arguments for a root drive: root=, ro or rw. */
-	if (root && root->partuuid)
-		n = asprintf(&v->cmdline, "%s root=PARTUUID=%s %s",
-			     v->boot_args ? v->boot_args : VMM_DEFAULT_CMDLINE,
-			     root->partuuid, root->read_only ? "ro" : "rw");
-	else if (root)
-		n = asprintf(&v->cmdline, "%s root=/dev/vda %s",
-			     v->boot_args ? v->boot_args : VMM_DEFAULT_CMDLINE,
-			     root->read_only ? "ro" : "rw");
-	else
-		n = asprintf(&v->cmdline, "%s",
-			     v->boot_args ? v->boot_args : VMM_DEFAULT_CMDLINE);
-	if (n < 0) {
-		v->cmdline = NULL;
-		return -ENOMEM;
-	}
 	c->kernel = v->kernel;
 	c->initrd = v->initrd;
-	c->cmdline = v->cmdline;
+	c->cmdline = v->boot_args;
 	c->nr_cpus = v->vcpus;
 	c->mem_size = v->mem_mib << 20;
 	c->serial_mode = v->serial_path ? SERIAL_FILE : SERIAL_STDIO;
@@ -386,6 +366,34 @@ static int build_config(struct vmm *v)
 					  .uds_path = v->vsock_uds };
 	c->rng = v->has_entropy;
 	c->balloon = v->balloon;
+}
+
+static int build_config(struct vmm *v)
+{
+	struct vm_config *c = &v->cfg;
+	const struct vmm_drive *root = v->nr_drives && v->drives[0].root ?
+				       &v->drives[0] : NULL;
+	int n;
+
+	free(v->cmdline);
+	/* Firecracker's boot arguments for a root drive: root=, ro or rw. */
+	if (root && root->partuuid)
+		n = asprintf(&v->cmdline, "%s root=PARTUUID=%s %s",
+			     v->boot_args ? v->boot_args : VMM_DEFAULT_CMDLINE,
+			     root->partuuid, root->read_only ? "ro" : "rw");
+	else if (root)
+		n = asprintf(&v->cmdline, "%s root=/dev/vda %s",
+			     v->boot_args ? v->boot_args : VMM_DEFAULT_CMDLINE,
+			     root->read_only ? "ro" : "rw");
+	else
+		n = asprintf(&v->cmdline, "%s",
+			     v->boot_args ? v->boot_args : VMM_DEFAULT_CMDLINE);
+	if (n < 0) {
+		v->cmdline = NULL;
+		return -ENOMEM;
+	}
+	vmm_config_view(v, c);
+	c->cmdline = v->cmdline;
 	return 0;
 }
 

@@ -45,21 +45,25 @@ int vmm_put_drive(struct vmm *v, const struct vmm_drive_req *r, char *err,
 		  size_t len)
 {
 	struct vmm_drive d = { 0 }, *old;
+	struct vm_config c;
+	unsigned int i;
 	int ret;
 
 	if ((ret = vmm_pre_boot(v, "drives", err, len)))
 		return ret;
 	old = find_drive(v, r->id);
-	if (r->root) {
-		for (unsigned int i = 0; i < v->nr_drives; i++)
-			if (v->drives[i].root && &v->drives[i] != old)
-				return vmm_say(err, len, -EEXIST, "drive '%s' is "
-					   "already the root device: only one "
-					   "drive can be", v->drives[i].id);
-	}
 	if (!old && v->nr_drives == VM_MAX_DISKS)
 		return vmm_say(err, len, -ENOSPC, "at most %d drives",
 			   VM_MAX_DISKS);
+	/* The configuration with this drive in, as the VM would get it. */
+	vmm_config_view(v, &c);
+	i = old ? (unsigned int)(old - v->drives) : c.nr_disks++;
+	c.disks[i] = (struct disk_config){ .id = r->id, .path = r->path,
+					   .read_only = r->read_only,
+					   .is_root = r->root,
+					   .cache = r->cache };
+	if ((ret = vm_config_check(&c, err, len)))
+		return ret;
 	if ((ret = vmm_check_file("path_on_host", r->path,
 			      r->read_only ? O_RDONLY : O_RDWR, err, len)))
 		return ret;
@@ -136,27 +140,23 @@ int vmm_put_net(struct vmm *v, const struct vmm_net_req *r, char *err,
 		size_t len)
 {
 	struct vmm_net n = { 0 }, *old;
+	struct vm_config c;
+	unsigned int i;
 	int ret;
 
 	if ((ret = vmm_pre_boot(v, "network interfaces", err, len)))
 		return ret;
 	old = find_net(v, r->id);
-	for (unsigned int i = 0; i < v->nr_nets; i++) {
-		struct vmm_net *o = &v->nets[i];
-
-		if (o == old)
-			continue;
-		if (!strcmp(o->tap, r->tap))
-			return vmm_say(err, len, -EEXIST, "host_dev_name %s is "
-				   "already used by interface '%s'", r->tap,
-				   o->id);
-		if (r->has_mac && o->has_mac && !memcmp(o->mac, r->mac, 6))
-			return vmm_say(err, len, -EEXIST, "guest_mac is already "
-				   "used by interface '%s'", o->id);
-	}
 	if (!old && v->nr_nets == VM_MAX_NETS)
 		return vmm_say(err, len, -ENOSPC, "at most %d network interfaces",
 			   VM_MAX_NETS);
+	vmm_config_view(v, &c);
+	i = old ? (unsigned int)(old - v->nets) : c.nr_nets++;
+	c.nets[i] = (struct net_config){ .id = r->id, .tap = r->tap,
+					 .has_mac = r->has_mac };
+	memcpy(c.nets[i].mac, r->mac, 6);
+	if ((ret = vm_config_check(&c, err, len)))
+		return ret;
 	memcpy(n.mac, r->mac, 6);
 	n.has_mac = r->has_mac;
 	if (vmm_set_str(&n.id, r->id) || vmm_set_str(&n.tap, r->tap)) {
@@ -185,13 +185,16 @@ int vmm_patch_net(struct vmm *v, const char *id, char *err, size_t len)
 int vmm_put_vsock(struct vmm *v, const struct vmm_vsock_req *r, char *err,
 		  size_t len)
 {
+	struct vm_config c;
 	int ret;
 
 	if ((ret = vmm_pre_boot(v, "vsock", err, len)))
 		return ret;
-	if (r->cid < 3)
-		return vmm_say(err, len, -EINVAL, "guest_cid %u: expected 3 or "
-			   "more (0-2 are reserved)", r->cid);
+	vmm_config_view(v, &c);
+	c.vsock = (struct vsock_config){ .enabled = true, .guest_cid = r->cid,
+					 .uds_path = r->uds_path };
+	if ((ret = vm_config_check(&c, err, len)))
+		return ret;
 	if (vmm_set_str(&v->vsock_uds, r->uds_path) ||
 	    vmm_set_str(&v->vsock_id, r->vsock_id))
 		return vmm_say(err, len, -ENOMEM, "out of memory");
@@ -212,14 +215,16 @@ int vmm_put_entropy(struct vmm *v, char *err, size_t len)
 int vmm_put_balloon(struct vmm *v, const struct balloon_config *r, char *err,
 		    size_t len)
 {
+	struct vm_config c;
 	int ret;
 
 	if ((ret = vmm_pre_boot(v, "the balloon (PUT)", err, len)))
 		return ret;
-	if (r->target_mib > v->mem_mib)
-		return vmm_say(err, len, -EINVAL, "amount_mib %u is more than the "
-			   "VM's memory (%llu MiB)", r->target_mib,
-			   (unsigned long long)v->mem_mib);
+	vmm_config_view(v, &c);
+	c.balloon = *r;
+	c.balloon.enabled = true;
+	if ((ret = vm_config_check(&c, err, len)))
+		return ret;
 	v->balloon = *r;
 	v->balloon.enabled = true;
 	return 0;
@@ -235,13 +240,15 @@ int vmm_patch_balloon(struct vmm *v, uint32_t amount_mib, char *err,
 		      size_t len)
 {
 	struct virtio_balloon *b;
+	struct vm_config c;
+	int ret;
 
 	if (!v->balloon.enabled)
 		return vmm_say(err, len, -ENOENT, "no balloon device is configured");
-	if (amount_mib > v->mem_mib)
-		return vmm_say(err, len, -EINVAL, "amount_mib %u is more than the "
-			   "VM's memory (%llu MiB)", amount_mib,
-			   (unsigned long long)v->mem_mib);
+	vmm_config_view(v, &c);
+	c.balloon.target_mib = amount_mib;
+	if ((ret = vm_config_check(&c, err, len)))
+		return ret;
 	if (vmm_state(v) == VMM_NOT_STARTED) {
 		v->balloon.target_mib = amount_mib;
 		return 0;

@@ -18,6 +18,8 @@ int vmm_post_boot(struct vmm *v, const char *what, char *err, size_t len);
 /* The file a field names can be opened with flags; else an error. */
 int vmm_check_file(const char *field, const char *path, int flags,
 		   char *err, size_t len);
+/* The configuration as it stands, strings borrowed (for vm_config_check). */
+void vmm_config_view(struct vmm *v, struct vm_config *c);
 void vmm_free_drive(struct vmm_drive *d);
 void vmm_free_net(struct vmm_net *n);
 
