@@ -19,6 +19,7 @@
 #include "api/describe.h"
 #include "api/requests.h"
 #include "api/server.h"
+#include "lib/err.h"
 #include "lib/exit_status.h"
 #include "lib/log.h"
 #include "lib/parse.h"
@@ -283,9 +284,15 @@ int fc_main(int argc, char **argv)
 			 o.api_sock, cpu_ms());
 	}
 	if (o.config) {
-		if (api_config_file(v, o.config, err, sizeof(err)) ||
-		    vmm_start(v, err, sizeof(err)))
+		if (api_config_file(v, o.config, err, sizeof(err)))
 			goto out_msg;
+		if (vmm_start(v, err, sizeof(err))) {
+			/* Whose fault it was says the exit status. */
+			status = err_exit_status(&v->start_err);
+			if (status == VMON_EXIT_OK)
+				status = VMON_EXIT_USAGE;
+			goto out_msg;
+		}
 	}
 	if (srv && (ret = api_server_start(srv))) {
 		snprintf(err, sizeof(err), "cannot start the API thread: %s",

@@ -2,12 +2,12 @@
 /* `vmon run`: a VM from the command line, served until it stops. */
 #include "cli/commands.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/options.h"
 #include "core/evloop.h"
+#include "lib/err.h"
 #include "lib/exit_status.h"
 #include "lib/log.h"
 #include "machine/vm.h"
@@ -19,6 +19,7 @@ int run_main(int argc, char **argv)
 	struct run_options o;
 	struct evloop loop;
 	struct vm vm;
+	struct vmon_err e = { 0 };
 	char err[512] = "";
 	int ret, status;
 
@@ -38,19 +39,15 @@ int run_main(int argc, char **argv)
 			strerror(-ret));
 		return VMON_EXIT_INTERNAL;
 	}
-	ret = vm_create(&vm, &o.vm, &loop);
-	if (ret) {
-		status = ret == -EINVAL ? VMON_EXIT_USAGE : VMON_EXIT_INTERNAL;
-		/* The serial file is the one file vm_create opens for us. */
-		if (o.vm.serial_mode == SERIAL_FILE && vm.kvm.kvm_fd >= 0 &&
-		    ret == -ENOENT)
-			status = VMON_EXIT_USAGE;
-		goto out;
+	/* The exit status says whose fault a failure is (lib/err.h). */
+	if (vm_create(&vm, &o.vm, &loop, &e)) {
+		fprintf(stderr, "vmon: %s\n", e.msg);
+		evloop_destroy(&loop);
+		return err_exit_status(&e);
 	}
-	ret = vm_load(&vm, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "vmon: %s\n", err);
-		status = VMON_EXIT_USAGE;
+	if (vm_load(&vm, &e)) {
+		fprintf(stderr, "vmon: %s\n", e.msg);
+		status = err_exit_status(&e);
 		goto out;
 	}
 	ret = vm_serve_run(&vm);

@@ -10,15 +10,14 @@
 
 #include "lib/log.h"
 
-static int check_kvm(struct kvm *k, unsigned int nr_cpus)
+static int check_kvm(struct kvm *k, unsigned int nr_cpus, struct vmon_err *e)
 {
 	int v = ioctl(k->kvm_fd, KVM_GET_API_VERSION, 0);
 
-	if (v != KVM_API_VERSION) {
-		log_error("%s speaks KVM API version %d, vmon needs %d",
-			  KVM_DEVICE, v, KVM_API_VERSION);
-		return -ENOTSUP;
-	}
+	if (v != KVM_API_VERSION)
+		return err_set(e, ERR_HOST, -ENOTSUP, "%s speaks KVM API "
+			       "version %d, vmon needs %d", KVM_DEVICE, v,
+			       KVM_API_VERSION);
 	/* Without these the vCPU and interrupt model here cannot work. */
 	static const struct {
 		int cap;
@@ -31,50 +30,51 @@ static int check_kvm(struct kvm *k, unsigned int nr_cpus)
 		{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
 	};
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		if (ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
-			log_error("this host's KVM lacks %s", caps[i].name);
-			return -ENOTSUP;
-		}
+		if (ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0)
+			return err_set(e, ERR_HOST, -ENOTSUP,
+				       "this host's KVM lacks %s", caps[i].name);
 	}
 	int max = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 
 	if (max <= 0)
 		max = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-	if (max > 0 && nr_cpus > (unsigned int)max) {
-		log_error("--cpus %u is more than this host's KVM allows (%d)",
-			  nr_cpus, max);
-		return -EINVAL;
-	}
+	if (max > 0 && nr_cpus > (unsigned int)max)
+		return err_set(e, ERR_USAGE, -EINVAL, "%u vCPUs are more than "
+			       "this host's KVM allows (%d)", nr_cpus, max);
 	/* Optional: the guest gets CPUID's TSC-deadline bit (cpuid.h). */
 	k->tsc_deadline = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION,
 				KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	return 0;
 }
 
-int kvm_open(struct kvm *k, unsigned int nr_cpus)
+int kvm_open(struct kvm *k, unsigned int nr_cpus, struct vmon_err *e)
 {
 	int ret;
 
 	*k = (struct kvm){ .kvm_fd = -1, .vm_fd = -1 };
 	k->kvm_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
-	if (k->kvm_fd < 0) {
-		ret = -errno;
-		log_error("cannot open %s: %s (is KVM available, and may this "
-			  "user open it?)", KVM_DEVICE, strerror(errno));
-		return ret;
-	}
-	if ((ret = check_kvm(k, nr_cpus)))
-		return ret;
+	if (k->kvm_fd < 0)
+		return err_set(e, ERR_HOST, -errno, "cannot open %s: %s (is KVM "
+			       "available, and may this user open it?)",
+			       KVM_DEVICE, strerror(errno));
+	if ((ret = check_kvm(k, nr_cpus, e)))
+		goto err;
 	k->vm_fd = ioctl(k->kvm_fd, KVM_CREATE_VM, 0);
 	if (k->vm_fd < 0) {
-		ret = -errno;
-		log_error("KVM_CREATE_VM failed: %s", strerror(errno));
-		return ret;
+		ret = err_set(e, ERR_HOST, -errno, "KVM_CREATE_VM failed: %s",
+			      strerror(errno));
+		goto err;
 	}
 	k->vcpu_mmap_size = ioctl(k->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (k->vcpu_mmap_size <= 0)
-		return -EIO;
+	if (k->vcpu_mmap_size <= 0) {
+		ret = err_set(e, ERR_HOST, -EIO, "KVM_GET_VCPU_MMAP_SIZE "
+			      "failed");
+		goto err;
+	}
 	return 0;
+err:
+	kvm_close(k);
+	return ret;
 }
 
 void kvm_close(struct kvm *k)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "core/irq_line.h"
+#include "lib/err.h"
 #include "lib/log.h"
 
 #define KVM_DEVICE "/dev/kvm"
@@ -24,10 +25,10 @@ struct kvm {
 
 /*
  * Open /dev/kvm, check it can run nr_cpus vCPUs the way vmon needs, and
- * create the VM.  Logs what is missing.  0 or -errno; on failure the
- * fds opened so far stay in k for kvm_close().
+ * create the VM.  0, or -errno with what is missing in e (more vCPUs than
+ * KVM allows is a usage error, the rest the host's); nothing stays open.
  */
-int kvm_open(struct kvm *k, unsigned int nr_cpus);
+int kvm_open(struct kvm *k, unsigned int nr_cpus, struct vmon_err *e);
 void kvm_close(struct kvm *k);
 
 /* Drive GSI gsi of the in-kernel irqchip (KVM_IRQ_LINE).  0 or -errno. */

@@ -15,6 +15,7 @@
 #include "hw/i8042.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
+#include "lib/err.h"
 #include "lib/log.h"
 #include "machine/devices.h"
 #include "machine/vm.h"
@@ -55,7 +56,7 @@ static int set_isa_routing(struct vm *vm)
 	return ret ? ret : irq_routing_commit(vm->routing);
 }
 
-static int create_irqchip(struct vm *vm)
+static int create_irqchip(struct vm *vm, struct vmon_err *e)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t ident = KVM_IDENTITY_MAP_ADDR;
@@ -65,33 +66,31 @@ static int create_irqchip(struct vm *vm)
 	if (ioctl(vm->kvm.vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0)
 		log_debug("KVM_SET_TSS_ADDR: %s", strerror(errno));
 	/* 8259 PICs, IOAPIC and local APICs in the kernel. */
-	if (ioctl(vm->kvm.vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-		log_error("KVM_CREATE_IRQCHIP failed: %s", strerror(errno));
-		return -errno;
-	}
-	if (ioctl(vm->kvm.vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
-		log_error("KVM_CREATE_PIT2 failed: %s", strerror(errno));
-		return -errno;
-	}
+	if (ioctl(vm->kvm.vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return err_set(e, ERR_HOST, -errno, "KVM_CREATE_IRQCHIP failed: "
+			       "%s", strerror(errno));
+	if (ioctl(vm->kvm.vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return err_set(e, ERR_HOST, -errno, "KVM_CREATE_PIT2 failed: %s",
+			       strerror(errno));
 	return set_isa_routing(vm);
 }
 
-int board_create(struct vm *vm, int serial_out_fd)
+int board_create(struct vm *vm, int serial_out_fd, struct vmon_err *e)
 {
 	int ret;
 
 	vm->routing = calloc(1, sizeof(*vm->routing));
 	if (!vm->routing)
-		return -ENOMEM;
+		return err_set(e, ERR_HOST, -ENOMEM, "out of memory");
 	ret = irq_routing_init(vm->routing, vm->kvm.vm_fd, PLAT_MSI_GSI_BASE);
 	if (ret) {
 		free(vm->routing);
 		vm->routing = NULL;
-		return ret;
+		return err_set(e, ERR_HOST, ret, "cannot set up interrupt "
+			       "routing: %s", strerror(-ret));
 	}
-	ret = create_irqchip(vm);
-	if (ret)
-		return ret;
+	if ((ret = create_irqchip(vm, e)))
+		goto fail;
 
 	vm->serial = calloc(1, sizeof(*vm->serial));
 	vm->i8042 = calloc(1, sizeof(*vm->i8042));
@@ -100,8 +99,10 @@ int board_create(struct vm *vm, int serial_out_fd)
 	vm->debug_exit = calloc(1, sizeof(*vm->debug_exit));
 	vm->post = calloc(1, sizeof(*vm->post));
 	if (!vm->serial || !vm->i8042 || !vm->rtc || !vm->pm ||
-	    !vm->debug_exit || !vm->post)
-		return -ENOMEM;
+	    !vm->debug_exit || !vm->post) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 
 	/* Devices get their lines and the stop sink, never the VM. */
 	const struct irq_line com1 = kvm_gsi_line(&vm->kvm, PLAT_IRQ_COM1);
@@ -112,7 +113,7 @@ int board_create(struct vm *vm, int serial_out_fd)
 	    (ret = i8042_init(vm->i8042, &kbd, &stop)) ||
 	    (ret = rtc_init(vm->rtc)) ||
 	    (ret = acpi_pm_init(vm->pm, &stop)))
-		return ret;
+		goto fail;
 	debug_exit_init(vm->debug_exit, &stop);
 	post_port_init(vm->post);
 
@@ -143,32 +144,41 @@ int board_create(struct vm *vm, int serial_out_fd)
 		ret = bus_register(&vm->pio, ports[i].port, ports[i].len,
 				   ports[i].fn, ports[i].dev, ports[i].name);
 		if (ret) {
-			log_error("cannot register %s at port 0x%llx: %s",
-				  ports[i].name,
-				  (unsigned long long)ports[i].port,
-				  strerror(-ret));
-			return ret;
+			err_set(e, ERR_HOST, ret, "cannot register %s at port "
+				"0x%llx: %s", ports[i].name,
+				(unsigned long long)ports[i].port,
+				strerror(-ret));
+			goto fail;
 		}
 	}
 
 	/* PCI bus 0 (config ports 0xcf8-0xcff, ECAM) and its devices. */
 	vm->pci = calloc(1, sizeof(*vm->pci));
 	vm->virtio = calloc(1, sizeof(*vm->virtio));
-	if (!vm->pci || !vm->virtio)
-		return -ENOMEM;
+	if (!vm->pci || !vm->virtio) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	ret = pci_host_init(vm->pci, vm->kvm.vm_fd, &vm->pio, &vm->mmio,
 			    vm->routing);
 	if (ret) {
 		free(vm->pci);
 		vm->pci = NULL;
-		return ret;
+		goto fail;
 	}
 	struct irq_line intx[PLAT_PCI_GSI_COUNT];
 
 	for (unsigned int i = 0; i < PLAT_PCI_GSI_COUNT; i++)
 		intx[i] = kvm_gsi_line(&vm->kvm, PLAT_PCI_GSI_BASE + i);
 	pci_host_connect_intx(vm->pci, intx);
-	return virtio_devices_create(vm);
+	if ((ret = virtio_devices_create(vm, e)))
+		goto fail;
+	return 0;
+fail:
+	/* board_destroy takes a half-built board apart, in reverse. */
+	board_destroy(vm);
+	return err_set(e, ERR_HOST, ret, "cannot create the board: %s",
+		       strerror(-ret));
 }
 
 void vm_push_keys(struct vm *vm, const uint8_t *codes, unsigned int n)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/err.h"
 #include "lib/log.h"
 #include "machine/vm.h"
 #include "virtio/balloon.h"
@@ -16,25 +17,37 @@
 
 /*
  * Every virtio device type vmon has, in PCI slot order: how many the
- * configuration asks for and how to make one.  `make` returns a filled-in
- * struct virtio_dev (see virtio.h) or NULL; the transport owns it then.
+ * configuration asks for and how to make one.  `make` fills *out with a
+ * new struct virtio_dev (see virtio.h), which the transport then owns,
+ * or returns -errno with e filled in.
  */
 struct device_kind {
 	const char *name;
 	unsigned int (*count)(const struct vm_config *cfg);
-	struct virtio_dev *(*make)(struct vm *vm, unsigned int index);
+	int (*make)(struct vm *vm, unsigned int index, struct virtio_dev **out,
+		    struct vmon_err *e);
 };
+
+static int no_memory(struct vmon_err *e, const char *name)
+{
+	return err_set(e, ERR_HOST, -ENOMEM, "cannot create %s: out of memory",
+		       name);
+}
 
 static unsigned int rng_count(const struct vm_config *cfg)
 {
 	return cfg->rng ? 1 : 0;
 }
 
-static struct virtio_dev *rng_make(struct vm *vm, unsigned int index)
+static int rng_make(struct vm *vm, unsigned int index, struct virtio_dev **out,
+		    struct vmon_err *e)
 {
 	struct virtio_rng *rng = virtio_rng_new();
 
-	return rng ? &rng->vd : NULL;
+	if (!rng)
+		return no_memory(e, "virtio-rng");
+	*out = &rng->vd;
+	return 0;
 }
 
 static unsigned int net_count(const struct vm_config *cfg)
@@ -42,12 +55,17 @@ static unsigned int net_count(const struct vm_config *cfg)
 	return cfg->nr_nets;
 }
 
-static struct virtio_dev *net_make(struct vm *vm, unsigned int index)
+static int net_make(struct vm *vm, unsigned int index, struct virtio_dev **out,
+		    struct vmon_err *e)
 {
 	struct virtio_net *net = virtio_net_from_config(&vm->cfg.nets[index],
-							vm->loop, &vm->metrics);
+							vm->loop, &vm->metrics,
+							e);
 
-	return net ? &net->vd : NULL;
+	if (!net)
+		return e && e->code ? e->code : no_memory(e, "virtio-net");
+	*out = &net->vd;
+	return 0;
 }
 
 static unsigned int blk_count(const struct vm_config *cfg)
@@ -55,23 +73,23 @@ static unsigned int blk_count(const struct vm_config *cfg)
 	return cfg->nr_disks;
 }
 
-/* A disk that cannot be used sets errno to EINVAL (exit status 2). */
-static struct virtio_dev *blk_make(struct vm *vm, unsigned int index)
+/* A disk that cannot be used is the operator's to fix. */
+static int blk_make(struct vm *vm, unsigned int index, struct virtio_dev **out,
+		    struct vmon_err *e)
 {
 	const struct blk_params p = {
 		.disk = &vm->cfg.disks[index], .index = index,
 		.loop = vm->loop, .registry = &vm->metrics,
 	};
 	struct virtio_blk *b;
-	char err[512];
-	int ret = virtio_blk_new(&p, &b, err, sizeof(err));
+	char why[512];
+	int ret = virtio_blk_new(&p, &b, why, sizeof(why));
 
-	if (ret) {
-		log_error("%s", err);
-		errno = -ret;
-		return NULL;
-	}
-	return &b->vd;
+	if (ret)
+		return err_set(e, ret == -ENOMEM ? ERR_HOST : ERR_USAGE, ret,
+			       "%s", why);
+	*out = &b->vd;
+	return 0;
 }
 
 static unsigned int vsock_count(const struct vm_config *cfg)
@@ -79,15 +97,19 @@ static unsigned int vsock_count(const struct vm_config *cfg)
 	return cfg->vsock.enabled ? 1 : 0;
 }
 
-/* A socket path that cannot be listened on is a bad argument: EINVAL. */
-static struct virtio_dev *vsock_make(struct vm *vm, unsigned int index)
+/* A socket path that cannot be listened on is the operator's to fix. */
+static int vsock_make(struct vm *vm, unsigned int index,
+		      struct virtio_dev **out, struct vmon_err *e)
 {
 	struct virtio_vsock *vs = virtio_vsock_new(&vm->cfg.vsock, vm->loop,
 						   &vm->metrics);
 
 	if (!vs)
-		errno = EINVAL;
-	return vs ? &vs->vd : NULL;
+		return err_set(e, ERR_USAGE, -EINVAL, "virtio-vsock: cannot "
+			       "serve uds_path %s (vmon's log says why)",
+			       vm->cfg.vsock.uds_path);
+	*out = &vs->vd;
+	return 0;
 }
 
 static unsigned int balloon_count(const struct vm_config *cfg)
@@ -95,12 +117,16 @@ static unsigned int balloon_count(const struct vm_config *cfg)
 	return cfg->balloon.enabled ? 1 : 0;
 }
 
-static struct virtio_dev *balloon_make(struct vm *vm, unsigned int index)
+static int balloon_make(struct vm *vm, unsigned int index,
+			struct virtio_dev **out, struct vmon_err *e)
 {
 	struct virtio_balloon *b = virtio_balloon_new(&vm->cfg.balloon,
 						      vm->loop, &vm->metrics);
 
-	return b ? &b->vd : NULL;
+	if (!b)
+		return no_memory(e, "virtio-balloon");
+	*out = &b->vd;
+	return 0;
 }
 
 static const struct device_kind kinds[] = {
@@ -109,11 +135,9 @@ static const struct device_kind kinds[] = {
 	{ "virtio-blk", blk_count, blk_make },
 	{ "virtio-vsock", vsock_count, vsock_make },
 	{ "virtio-balloon", balloon_count, balloon_make },
-	/* Next: virtio-blk (cfg->disks), virtio-net (cfg->nets), vsock,
-	 * balloon. */
 };
 
-int virtio_devices_create(struct vm *vm)
+int virtio_devices_create(struct vm *vm, struct vmon_err *e)
 {
 	struct virtio_devices *vds = vm->virtio;
 	int ret;
@@ -124,23 +148,20 @@ int virtio_devices_create(struct vm *vm)
 		for (unsigned int i = 0; i < n; i++) {
 			struct virtio_dev *vd;
 
-			if (vds->nr == VIRTIO_MAX_DEVICES) {
-				log_error("too many virtio devices: at most %d",
-					  VIRTIO_MAX_DEVICES);
-				return -ENOSPC;
-			}
-			errno = 0;
-			vd = kinds[k].make(vm, i);
-			if (!vd) {
-				log_error("cannot create %s #%u", kinds[k].name, i);
-				return errno ? -errno : -ENOMEM;
-			}
+			if (vds->nr == VIRTIO_MAX_DEVICES)
+				return err_set(e, ERR_USAGE, -ENOSPC, "too many "
+					       "virtio devices: at most %d",
+					       VIRTIO_MAX_DEVICES);
+			if ((ret = kinds[k].make(vm, i, &vd, e)))
+				return ret;
 			ret = virtio_pci_create(vm->pci, vd, &vm->mem, vm->loop,
 						&vds->dev[vds->nr]);
 			if (ret) {
 				if (vd->ops->destroy)
 					vd->ops->destroy(vd);
-				return ret;
+				return err_set(e, ERR_HOST, ret, "cannot put %s "
+					       "#%u on PCI: %s", kinds[k].name,
+					       i, strerror(-ret));
 			}
 			log_info("%s: virtio-pci at 00:%02x.0",
 				 kinds[k].name, vds->dev[vds->nr]->pci.slot);

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "lib/err.h"
+
 struct vm;
 struct virtio_balloon;
 struct virtio_blk;
@@ -20,8 +22,8 @@ struct virtio_devices {
 	struct virtio_pci *dev[VIRTIO_MAX_DEVICES];
 };
 
-/* Create every device vm->cfg asks for on vm->pci.  0 or -errno. */
-int virtio_devices_create(struct vm *vm);
+/* Create every device vm->cfg asks for on vm->pci.  0, or -errno and e. */
+int virtio_devices_create(struct vm *vm, struct vmon_err *e);
 /* The first device of this type (VIRTIO_ID_*), or NULL. */
 struct virtio_dev *virtio_devices_find(struct vm *vm, uint16_t type);
 /*

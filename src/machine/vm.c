@@ -19,11 +19,12 @@
 #include "arch/x86/smbios.h"
 #include "core/vcpu.h"
 #include "hw/serial.h"
+#include "lib/err.h"
 #include "lib/exit_status.h"
 #include "lib/log.h"
 #include "machine/board.h"
 
-static int open_serial_out(const struct vm_config *cfg)
+static int open_serial_out(const struct vm_config *cfg, struct vmon_err *e)
 {
 	int fd;
 
@@ -33,13 +34,10 @@ static int open_serial_out(const struct vm_config *cfg)
 	case SERIAL_FILE:
 		fd = open(cfg->serial_path,
 			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			int ret = -errno;
-
-			log_error("cannot open serial output file %s: %s",
-				  cfg->serial_path, strerror(errno));
-			return ret;
-		}
+		if (fd < 0)
+			return err_set(e, ERR_USAGE, -errno, "cannot open serial "
+				       "output file %s: %s", cfg->serial_path,
+				       strerror(errno));
 		return fd;
 	default:
 		return -1;
@@ -47,21 +45,19 @@ static int open_serial_out(const struct vm_config *cfg)
 }
 
 /* KVM's CPUID, plus what the host offers beyond it (cpuid_apply_host). */
-static int get_cpuid(struct vm *vm)
+static int get_cpuid(struct vm *vm, struct vmon_err *e)
 {
 	struct cpuid_host host = { .tsc_deadline = vm->kvm.tsc_deadline };
 	int ret = cpuid_get_supported(vm->kvm.kvm_fd, &vm->supported_cpuid);
 
-	if (ret) {
-		log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(-ret));
-		return ret;
-	}
+	if (ret)
+		return err_set(e, ERR_HOST, ret, "KVM_GET_SUPPORTED_CPUID: %s",
+			       strerror(-ret));
 	cpuid_host_brand(host.brand);
 	ret = cpuid_apply_host(&vm->supported_cpuid, &host);
-	if (ret) {
-		log_error("cannot extend the CPUID table: %s", strerror(-ret));
-		return ret;
-	}
+	if (ret)
+		return err_set(e, ERR_HOST, ret, "cannot extend the CPUID "
+			       "table: %s", strerror(-ret));
 	char brand[49];
 
 	cpuid_brand_string(vm->supported_cpuid, brand);
@@ -70,17 +66,16 @@ static int get_cpuid(struct vm *vm)
 	return 0;
 }
 
-static int map_memory(struct vm *vm)
+static int map_memory(struct vm *vm, struct vmon_err *e)
 {
 	int ret = gm_alloc(&vm->mem, vm->cfg.mem_size, PLAT_MMIO_HOLE_START,
 			   PLAT_HIGH_MEM_START);
 
-	if (ret) {
-		log_error("cannot reserve %llu MiB of guest RAM: %s",
-			  (unsigned long long)(vm->cfg.mem_size >> 20),
-			  strerror(-ret));
-		return ret;
-	}
+	if (ret)
+		return err_set(e, ERR_HOST, ret, "cannot reserve %llu MiB of "
+			       "guest RAM: %s",
+			       (unsigned long long)(vm->cfg.mem_size >> 20),
+			       strerror(-ret));
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
 		const struct gm_region *r = &vm->mem.region[i];
 		struct kvm_userspace_memory_region kr = {
@@ -91,9 +86,9 @@ static int map_memory(struct vm *vm)
 		};
 
 		if (ioctl(vm->kvm.vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
-			ret = -errno;
-			log_error("KVM_SET_USER_MEMORY_REGION slot %u: %s", i,
-				  strerror(errno));
+			ret = err_set(e, ERR_HOST, -errno, "KVM_SET_USER_MEMORY_"
+				      "REGION slot %u: %s", i, strerror(errno));
+			gm_free(&vm->mem);
 			return ret;
 		}
 	}
@@ -137,7 +132,7 @@ static void register_platform_metrics(struct vm *vm)
 }
 
 int vm_create(struct vm *vm, const struct vm_config *cfg,
-	      struct evloop *loop)
+	      struct evloop *loop, struct vmon_err *e)
 {
 	int ret, serial_fd;
 
@@ -145,23 +140,27 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 	vm->cfg = *cfg;
 	vm->loop = loop;
 	vm->kvm = (struct kvm){ .kvm_fd = -1, .vm_fd = -1 };
-	if ((ret = runctl_init(&vm->rc)) ||
-	    (ret = bus_init(&vm->pio, "pio")) ||
-	    (ret = bus_init(&vm->mmio, "mmio")))
-		return ret;
-	if ((ret = kvm_open(&vm->kvm, cfg->nr_cpus)))
-		return ret;
-	if ((ret = map_memory(vm)))
-		return ret;
-	if ((ret = get_cpuid(vm)))
-		return ret;
-
-	serial_fd = open_serial_out(cfg);
-	if (serial_fd < -1)
-		return serial_fd;
+	if ((ret = runctl_init(&vm->rc)))
+		return err_set(e, ERR_HOST, ret, "cannot create the stop "
+			       "eventfd: %s", strerror(-ret));
+	if ((ret = bus_init(&vm->pio, "pio")))
+		goto out_rc;
+	if ((ret = bus_init(&vm->mmio, "mmio")))
+		goto out_pio;
+	if ((ret = kvm_open(&vm->kvm, cfg->nr_cpus, e)))
+		goto out_mmio;
+	if ((ret = map_memory(vm, e)))
+		goto out_kvm;
+	if ((ret = get_cpuid(vm, e)))
+		goto out_mem;
+	serial_fd = open_serial_out(cfg, e);
+	if (serial_fd < -1) {
+		ret = serial_fd;
+		goto out_cpuid;
+	}
 	/* The irqchip must exist before vCPUs are created (api.rst 4.24). */
-	if ((ret = board_create(vm, serial_fd)))
-		return ret;
+	if ((ret = board_create(vm, serial_fd, e)))
+		goto out_serial;
 	register_platform_metrics(vm);
 
 	vm->vcpu_env = (struct vcpu_env){
@@ -170,17 +169,46 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 		.report_fatal = x86_report_fatal_exit,
 	};
 	vm->vcpus = calloc(cfg->nr_cpus, sizeof(*vm->vcpus));
-	if (!vm->vcpus)
-		return -ENOMEM;
+	if (!vm->vcpus) {
+		ret = -ENOMEM;
+		goto out_board;
+	}
 	for (unsigned int i = 0; i < cfg->nr_cpus; i++) {
 		ret = vcpu_create(&vm->vcpus[i], &vm->vcpu_env, i);
 		if (ret) {
-			log_error("cannot create vCPU %u: %s", i, strerror(-ret));
-			return ret;
+			err_set(e, ERR_HOST, ret, "cannot create vCPU %u: %s", i,
+				strerror(-ret));
+			goto out_vcpus;
 		}
 		vm->nr_vcpus++;
 	}
 	return 0;
+out_vcpus:
+	while (vm->nr_vcpus)
+		vcpu_destroy(&vm->vcpus[--vm->nr_vcpus]);
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+out_board:
+	board_destroy(vm);
+out_serial:
+	if (serial_fd > STDERR_FILENO)
+		close(serial_fd);
+out_cpuid:
+	free(vm->supported_cpuid);
+	vm->supported_cpuid = NULL;
+out_mem:
+	gm_free(&vm->mem);
+out_kvm:
+	kvm_close(&vm->kvm);
+out_mmio:
+	bus_destroy(&vm->mmio);
+out_pio:
+	bus_destroy(&vm->pio);
+out_rc:
+	runctl_destroy(&vm->rc);
+	/* A failure with no message of its own is the host's. */
+	return err_set(e, ERR_HOST, ret, "cannot create the VM: %s",
+		       strerror(-ret));
 }
 
 static int setup_vcpu(struct vm *vm, struct vcpu *vcpu)
@@ -237,8 +265,9 @@ static int build_smbios(struct vm *vm)
 	return smbios_build(&vm->mem, &scfg);
 }
 
-int vm_load(struct vm *vm, char *err, size_t errlen)
+int vm_load(struct vm *vm, struct vmon_err *err)
 {
+	char why[512];
 	struct acpi_config acfg = { .nr_cpus = vm->nr_vcpus,
 				    .pci = vm->pci != NULL };
 	struct boot_config bcfg;
@@ -255,17 +284,13 @@ int vm_load(struct vm *vm, char *err, size_t errlen)
 			 e->type == E820_RAM ? "usable" : "reserved");
 	}
 	ret = acpi_build(&vm->mem, &acfg, &vm->rsdp_gpa);
-	if (ret) {
-		snprintf(err, errlen, "cannot build ACPI tables: %s",
-			 strerror(-ret));
-		return ret;
-	}
+	if (ret)
+		return err_set(err, ERR_HOST, ret, "cannot build ACPI tables: "
+			       "%s", strerror(-ret));
 	ret = build_smbios(vm);
-	if (ret) {
-		snprintf(err, errlen, "cannot build SMBIOS tables: %s",
-			 strerror(-ret));
-		return ret;
-	}
+	if (ret)
+		return err_set(err, ERR_HOST, ret, "cannot build SMBIOS tables: "
+			       "%s", strerror(-ret));
 	bcfg = (struct boot_config){
 		.kernel_path = vm->cfg.kernel,
 		.initrd_path = vm->cfg.initrd,
@@ -273,9 +298,10 @@ int vm_load(struct vm *vm, char *err, size_t errlen)
 		.rsdp_gpa = vm->rsdp_gpa,
 		.guest_decompress = vm->cfg.guest_decompress,
 	};
-	ret = boot_load(&vm->mem, &vm->e820, &bcfg, &vm->boot, err, errlen);
+	/* What the kernel, initrd or command line are: the operator's. */
+	ret = boot_load(&vm->mem, &vm->e820, &bcfg, &vm->boot, why, sizeof(why));
 	if (ret)
-		return ret;
+		return err_set(err, ERR_USAGE, ret, "%s", why);
 	log_info("kernel: %s at [0x%llx, 0x%llx), entry 0x%llx%s",
 		 vm->boot.kind == BOOT_PVH ? "PVH ELF" : "Linux 64-bit",
 		 (unsigned long long)vm->boot.kernel_start,
@@ -283,18 +309,14 @@ int vm_load(struct vm *vm, char *err, size_t errlen)
 		 (unsigned long long)vm->boot.entry,
 		 vm->boot.unpacked ? " (payload unpacked on the host)" : "");
 	ret = x86_write_boot_tables(&vm->mem, vm->boot.kind);
-	if (ret) {
-		snprintf(err, errlen, "cannot write boot page tables: %s",
-			 strerror(-ret));
-		return ret;
-	}
+	if (ret)
+		return err_set(err, ERR_HOST, ret, "cannot write boot page "
+			       "tables: %s", strerror(-ret));
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		ret = setup_vcpu(vm, &vm->vcpus[i]);
-		if (ret) {
-			snprintf(err, errlen, "cannot set up vCPU %u: %s", i,
-				 strerror(-ret));
-			return ret;
-		}
+		if (ret)
+			return err_set(err, ERR_HOST, ret, "cannot set up vCPU "
+				       "%u: %s", i, strerror(-ret));
 	}
 	return 0;
 }

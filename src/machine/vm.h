@@ -18,6 +18,7 @@
 #include "core/kvm.h"
 #include "core/runctl.h"
 #include "core/vcpu.h"
+#include "lib/err.h"
 #include "lib/metrics.h"
 #include "machine/vm_config.h"
 
@@ -78,12 +79,13 @@ struct vm {
 /*
  * Open /dev/kvm, create the VM, RAM, irqchip, PIT, buses and devices.
  * loop is the front end's (it outlives the VM); devices watch their fds
- * there.  On failure too, vm_destroy() releases what was made.
+ * there.  0, or -errno with e filled in (may be NULL) and everything
+ * made so far released again: then there is nothing to vm_destroy().
  */
 int vm_create(struct vm *vm, const struct vm_config *cfg,
-	      struct evloop *loop);
-/* Build ACPI tables, load the kernel, set up every vCPU. */
-int vm_load(struct vm *vm, char *err, size_t errlen);
+	      struct evloop *loop, struct vmon_err *e);
+/* Build ACPI tables, load the kernel, set up every vCPU.  0 or -errno. */
+int vm_load(struct vm *vm, struct vmon_err *e);
 /* Start the vCPU threads; stop (they must be stopping) and join them. */
 int vm_start_vcpus(struct vm *vm);
 void vm_join_vcpus(struct vm *vm);

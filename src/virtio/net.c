@@ -595,7 +595,8 @@ void virtio_net_default_mac(const char *tap, unsigned long pid, uint8_t mac[6])
 
 struct virtio_net *virtio_net_from_config(const struct net_config *cfg,
 					  struct evloop *loop,
-					  struct metrics *registry)
+					  struct metrics *registry,
+					  struct vmon_err *e)
 {
 	struct virtio_net_params p = { .tap = cfg->tap, .loop = loop,
 				       .registry = registry };
@@ -605,8 +606,9 @@ struct virtio_net *virtio_net_from_config(const struct net_config *cfg,
 
 	p.fd = tap_open(cfg->tap, err, sizeof(err));
 	if (p.fd < 0) {
-		log_error("--net tap=%s: %s", cfg->tap ? cfg->tap : "", err);
-		errno = EINVAL;		/* a bad argument: vmon exits 2 */
+		/* The TAP device is the operator's to provide. */
+		err_set(e, ERR_USAGE, p.fd, "--net tap=%s: %s",
+			cfg->tap ? cfg->tap : "", err);
 		return NULL;
 	}
 	if (!existed)	/* TUNSETIFF made one: vmon had CAP_NET_ADMIN */
@@ -623,7 +625,7 @@ struct virtio_net *virtio_net_from_config(const struct net_config *cfg,
 	p.metrics_name = name;
 	net = virtio_net_new(&p);
 	if (!net)
-		errno = ENOMEM;
+		err_set(e, ERR_HOST, -ENOMEM, "virtio-net: out of memory");
 	else
 		log_info("virtio-net: TAP %s, MAC %02x:%02x:%02x:%02x:%02x:%02x",
 			 net->tap, net->mac[0], net->mac[1], net->mac[2],

@@ -34,6 +34,7 @@
 #include <sys/uio.h>
 
 #include "core/evloop.h"
+#include "lib/err.h"
 #include "lib/metrics.h"
 #include "virtio/virtio.h"
 
@@ -183,11 +184,12 @@ struct virtio_net *virtio_net_new(const struct virtio_net_params *p);
 /*
  * Open cfg->tap and make the device for it: the MAC given, or a locally
  * administered one derived from the TAP name and vmon's pid.  NULL with
- * the reason logged and errno EINVAL (the TAP cannot be used) or ENOMEM.
+ * the reason in e: a usage error (the TAP cannot be used) or the host's.
  */
 struct virtio_net *virtio_net_from_config(const struct net_config *cfg,
 					  struct evloop *loop,
-					  struct metrics *registry);
+					  struct metrics *registry,
+					  struct vmon_err *e);
 
 /* 02:xx:xx:xx:xx:xx, from a hash of the TAP name and pid. */
 void virtio_net_default_mac(const char *tap, unsigned long pid,

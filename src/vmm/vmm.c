@@ -410,16 +410,17 @@ int vmm_start(struct vmm *v, char *err, size_t len)
 			   "with a kernel_image_path first");
 	if (build_config(v))
 		return vmm_say(err, len, -ENOMEM, "out of memory");
-	ret = vm_create(&v->vm, &v->cfg, &v->loop);
-	if (ret) {
-		vmm_say(err, len, ret, "cannot create the VM: %s (vmon's log has "
-		    "the details)", strerror(-ret));
+	v->start_err = (struct vmon_err){ 0 };
+	if ((ret = vm_create(&v->vm, &v->cfg, &v->loop, &v->start_err)))
+		return vmm_say(err, len, ret, "%s", v->start_err.msg);
+	if ((ret = vm_load(&v->vm, &v->start_err))) {
+		vmm_say(err, len, ret, "%s", v->start_err.msg);
 		goto err_vm;
 	}
-	if ((ret = vm_load(&v->vm, err, len)))
-		goto err_vm;
 	if ((ret = vm_serve_init(&v->serve, &v->vm))) {
-		vmm_say(err, len, ret, "cannot serve the VM: %s", strerror(-ret));
+		err_set(&v->start_err, ERR_HOST, ret, "cannot serve the VM: %s",
+			strerror(-ret));
+		vmm_say(err, len, ret, "%s", v->start_err.msg);
 		goto err_vm;
 	}
 	/* The VM's serving takes the stop signals from here on. */

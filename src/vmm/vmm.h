@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/evloop.h"
+#include "lib/err.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "machine/vm.h"
@@ -126,7 +127,8 @@ struct vmm {
 	unsigned int nr_frontends;	/* attached; vmm_run waits for them */
 	struct metrics metrics;		/* the front ends' counters */
 
-	/* The VM, once started. */
+	/* The VM, once started; why the last start failed. */
+	struct vmon_err start_err;
 	bool vm_created;
 	struct vm vm;
 	struct vm_config cfg;

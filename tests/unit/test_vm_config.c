@@ -2,7 +2,8 @@
 /*
  * vm_config_check(), the one set of rules between devices, and both
  * front ends applying it: `vmon run`'s options and the VMM the API
- * drives refuse the same configurations.
+ * drives refuse the same configurations.  And the error object whose
+ * kind gives the exit status.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,6 +17,8 @@
 #include <cmocka.h>
 
 #include "cli/options.h"
+#include "lib/err.h"
+#include "lib/exit_status.h"
 #include "machine/vm_config.h"
 #include "vmm/vmm.h"
 
@@ -135,10 +138,32 @@ static void both_front_ends(void **state)
 	free(v);
 }
 
+/* The exit status comes from whose fault it is; the first cause stays. */
+static void error_kinds(void **state)
+{
+	struct vmon_err e = { 0 };
+
+	assert_int_equal(err_exit_status(&e), VMON_EXIT_OK);
+	assert_int_equal(err_set(&e, ERR_USAGE, -ENOENT, "disk %s", "x"),
+			 -ENOENT);
+	assert_int_equal(err_set(&e, ERR_HOST, -EIO, "outer"), -EIO);
+	assert_int_equal(e.code, -ENOENT);
+	assert_string_equal(e.msg, "disk x");
+	assert_int_equal(err_exit_status(&e), VMON_EXIT_USAGE);
+	e = (struct vmon_err){ 0 };
+	err_set(&e, ERR_HOST, -ENOMEM, "out of memory");
+	assert_int_equal(err_exit_status(&e), VMON_EXIT_INTERNAL);
+	e = (struct vmon_err){ 0 };
+	err_set(&e, ERR_GUEST, -EFAULT, "triple fault");
+	assert_int_equal(err_exit_status(&e), VMON_EXIT_GUEST_FAULT);
+	assert_int_equal(err_set(NULL, ERR_HOST, -EIO, "nowhere"), -EIO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rules),
+		cmocka_unit_test(error_kinds),
 		cmocka_unit_test(both_front_ends),
 	};
 
