@@ -18,8 +18,8 @@
 #include <jansson.h>
 
 #include "api/router.h"
-#include "vmm/vmm.h"
 #include "hw/i8042.h"
+#include "vmm/vmm.h"
 
 static int direct_call(struct vmm *v, int (*fn)(void *), void *arg)
 {

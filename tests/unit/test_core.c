@@ -12,9 +12,9 @@
 
 #include "arch/x86/e820.h"
 #include "arch/x86/platform.h"
+#include "cli/options.h"
 #include "core/bus.h"
 #include "core/guest_mem.h"
-#include "cli/options.h"
 
 /* ---- guest memory --------------------------------------------------- */
 

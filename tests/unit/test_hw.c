@@ -18,27 +18,13 @@
 #include "arch/x86/cpuid.h"
 #include "arch/x86/fault.h"
 #include "arch/x86/platform.h"
-#include "vmm/console.h"
 #include "hw/acpi_pm.h"
 #include "hw/debug_exit.h"
 #include "hw/i8042.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
-
-static uint8_t rd(void (*fn)(void *, uint64_t, uint8_t *, uint32_t, bool),
-		  void *dev, uint64_t off)
-{
-	uint8_t v = 0;
-
-	fn(dev, off, &v, 1, false);
-	return v;
-}
-
-static void wr(void (*fn)(void *, uint64_t, uint8_t *, uint32_t, bool),
-	       void *dev, uint64_t off, uint8_t v)
-{
-	fn(dev, off, &v, 1, true);
-}
+#include "unit/hw_io.h"
+#include "vmm/console.h"
 
 /* ---- 16550 ---------------------------------------------------------- */
 

@@ -22,6 +22,7 @@
 #include "hw/serial.h"
 #include "lib/exit_status.h"
 #include "pci/pci.h"
+#include "unit/hw_io.h"
 
 #define REC_MAX 16
 
@@ -68,21 +69,6 @@ static struct stop_sink rec_sink(struct stop_rec *r)
 {
 	memset(r, 0, sizeof(*r));
 	return (struct stop_sink){ .request = rec_stop, .opaque = r };
-}
-
-static uint8_t rd(void (*fn)(void *, uint64_t, uint8_t *, uint32_t, bool),
-		  void *dev, uint64_t off)
-{
-	uint8_t v = 0;
-
-	fn(dev, off, &v, 1, false);
-	return v;
-}
-
-static void wr(void (*fn)(void *, uint64_t, uint8_t *, uint32_t, bool),
-	       void *dev, uint64_t off, uint8_t v)
-{
-	fn(dev, off, &v, 1, true);
 }
 
 static void wr16(void (*fn)(void *, uint64_t, uint8_t *, uint32_t, bool),
