@@ -44,8 +44,8 @@ done
 if [ "$check" = 1 ] || [ "$(id -u)" -ne 0 ]; then
 	# Never sudo on someone's behalf: say what is missing and go on.
 	echo "deps: missing Debian packages: ${missing[*]}" >&2
-	echo "deps: as root, scripts/deps.sh installs them; meanwhile the build" \
-		"stops without the build's, and tests skip, by name, without theirs" >&2
+	echo "deps: as root, scripts/deps.sh installs them; until then the build" \
+		"stops without its own, and tests that need the others skip, by name" >&2
 	[ "$check" = 0 ]
 	exit
 fi

@@ -35,7 +35,8 @@ need_cmd() {
 # devices, up, and IPv6 off so the kernel sends nothing of its own;
 # removed on exit (lib_cleanup).  Skips where they cannot be made: not
 # root, no /dev/net/tun, a container or chroot without the rights.
-# nsx CMD... runs a command in it.
+# nsx CMD... runs a command in it (a function: in the background, $! is
+# a subshell; write ip netns exec "$NETNS" CMD... to get CMD's pid).
 need_netns() {
 	local ns=$1 t
 	shift

@@ -13,7 +13,8 @@ sock=$TMP/api.sock
 # The example network interface names a TAP, tap0: give vmon a private
 # network namespace that has one, so nothing appears on the host's side.
 need_netns "vmon-conf-$$" tap0
-nsx "$VMON" --api-sock "$sock" >"$TMP/out" 2>"$TMP/err" </dev/null &
+# Not nsx: $! must be vmon itself (ip netns exec execs it), not a subshell.
+ip netns exec "$NETNS" "$VMON" --api-sock "$sock" >"$TMP/out" 2>"$TMP/err" </dev/null &
 pid=$!
 trap 'kill -9 $pid 2>/dev/null; lib_cleanup' EXIT
 python3 -c "import sys; sys.path.insert(0, '$ROOT/tests/integration'); import apilib; apilib.wait_socket('$sock')"

@@ -64,7 +64,10 @@ vm=$!
 trap 'kill -9 $vm 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 ok 204 PUT /machine-config '{"vcpu_count":1,"mem_size_mib":256}'
-ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/virtio_balloon.elf\",\"boot_args\":\"hold=1000 wait=60\"}"
+# hold: the guest keeps its touched pages 4 s before inflating, so the RSS
+# is read while they are held even where InstanceStart's reply and each
+# command take hundreds of ms (the nested host emulates its CPU).
+ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/virtio_balloon.elf\",\"boot_args\":\"hold=4000 wait=60\"}"
 ok 204 PUT /balloon '{"amount_mib":48,"deflate_on_oom":true,"stats_polling_interval_s":1}'
 ok 400 GET /balloon/statistics
 ok 204 PUT /actions '{"action_type":"InstanceStart"}'

@@ -4,7 +4,9 @@
 # ordinary hardware-virtualization KVM.  The nested host's user space is
 # this machine's own root, shared read-only (writes land in a tmpfs), so the
 # command sees the same files, paths and tools as here; it starts in the
-# current directory with the variables named in NESTED_ENV.
+# current directory with the variables named in NESTED_ENV, and with
+# NESTED_RUN naming a directory it may write to that survives the run
+# (copied to --keep DIR).
 #
 #   tests/nested/run.sh [--timeout S] [--mem MiB] [--cpus N] [--keep DIR] -- CMD [ARG...]
 #
@@ -57,6 +59,7 @@ trap 'exit 130' INT TERM
 		[ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 	done
 	echo "export VMON_NESTED=1"
+	printf 'export NESTED_RUN=%q\n' "$run"   # writable, kept by --keep
 	printf 'cd %q || exit 1\n' "$PWD"
 	printf 'exec'; printf ' %q' "$@"; echo
 } >"$run/cmd.sh"

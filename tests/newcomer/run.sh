@@ -4,8 +4,8 @@
 #  - A debootstrap --variant=minbase root of bookworm, from this machine's
 #    Debian mirror, made once and kept as a tarball in .cache/newcomer/;
 #    every run unpacks it afresh.
-#  - The project (git ls-files and .git: a clone, with the working tree's
-#    changes) in /root/vmon, and ../shared beside it in /root/shared.
+#  - A clone of the project (its HEAD: commit first) in /root/vmon, and
+#    ../shared beside it in /root/shared (tests read it).
 #  - /proc, /sys and /dev of this machine, then each command of the
 #    README's first sh block, run in /root/vmon through chroot.
 # Prints each command's status and time, the suite's summary line and the
@@ -81,11 +81,11 @@ trap cleanup EXIT
 tar -C "$root" -xzf "$base"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
-# The project as a newcomer's clone has it, this tree's changes included.
-mkdir -p "$root/root/vmon" "$root/root/shared"
-(cd "$ROOT" && { git ls-files -z | while IFS= read -r -d '' f; do
-	[ -e "$f" ] && printf '%s\0' "$f"; done; printf '.git\0'; } |
-	tar --null -T - -cf -) | tar -C "$root/root/vmon" -xf -
+# The project as a newcomer's clone has it: the committed tree.  (This
+# working tree can hold changes in progress, tracked or not, that do not
+# build together.)
+git clone -q --no-local "$ROOT" "$root/root/vmon"
+mkdir -p "$root/root/shared"
 [ -d "$ROOT/../shared" ] && cp -a "$ROOT/../shared/." "$root/root/shared/"
 
 mount -t proc proc "$root/proc"
