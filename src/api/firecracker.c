@@ -41,7 +41,7 @@ static const char fc_usage[] =
 	"  --log-path PATH         log to this file or FIFO instead of stderr\n"
 	"  --show-level            put the level in log lines\n"
 	"  --show-log-origin       put the source file and line in log lines\n"
-	"  --module MODULE         log only from this module (\"api\", \"core::vm\")\n"
+	"  --module MODULE         log only from this module (\"api\", \"machine::vm\")\n"
 	"  --metrics-path PATH     metrics to this file or FIFO, a JSON line per flush\n"
 	"  --http-api-max-payload-size N   request body limit (default 51200)\n"
 	"  --boot-timer            accepted; vmon has no boot-timer device\n"

@@ -23,7 +23,7 @@ static struct {
 	int fd;			/* -1: stderr, vmon's own format */
 	unsigned int flags;
 	char id[65];
-	char module[64];	/* "core/vm": a prefix of the path under src/ */
+	char module[64];	/* "machine/vm": a prefix of the path under src/ */
 } sink = { PTHREAD_MUTEX_INITIALIZER, -1, 0, "", "" };
 
 void log_set_level(enum log_level level)

@@ -23,7 +23,8 @@ enum log_level log_get_level(void);
  * Send lines to fd (a file or FIFO the caller opened; -1: back to stderr)
  * as Firecracker does: "TIME [ID:THREAD(:LEVEL)(:FILE:LINE)] message".
  * module, when not NULL, keeps only lines from source files under it
- * ("api", "core::vm" for src/core/vm*).  The log owns fd from now on.
+ * ("api", "machine::vm" for src/machine/vm*).  The log owns fd from now
+ * on.
  */
 void log_set_sink(int fd, unsigned int flags, const char *id,
 		  const char *module);
