@@ -21,6 +21,16 @@ int err_set(struct vmon_err *e, enum err_kind kind, int code,
 	return code;
 }
 
+int err_say(char *buf, size_t len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
 int err_exit_status(const struct vmon_err *e)
 {
 	if (!e->code)

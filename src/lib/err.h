@@ -31,6 +31,13 @@ struct vmon_err {
 int err_set(struct vmon_err *e, enum err_kind kind, int code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * For callers that report into a plain buffer (the API's replies, device
+ * constructors): format into buf and return ret.
+ */
+int err_say(char *buf, size_t len, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The process exit status for e (VMON_EXIT_OK when nothing failed). */
 int err_exit_status(const struct vmon_err *e);
 

@@ -4,7 +4,6 @@
  * the VMM thread with the device lock held; the statistics timer and the
  * API's calls take the lock themselves.
  */
-#include "lib/util.h"
 #include "virtio/balloon.h"
 
 #include <errno.h>
@@ -15,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+
+#include "lib/util.h"
 
 #define PCI_CLASS_OTHER		0x00ff00
 #define PAGE_SIZE		(1ull << BALLOON_PAGE_SHIFT)

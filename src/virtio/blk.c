@@ -12,15 +12,12 @@
  * the status byte is written and then the chain is pushed.  Interrupts
  * are sent once per batch.
  */
-#include "lib/le.h"
-#include "lib/util.h"
 #include "virtio/blk.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +28,9 @@
 #include <unistd.h>
 
 #include "core/evloop.h"
+#include "lib/err.h"
+#include "lib/le.h"
+#include "lib/util.h"
 #include "virtio/blk_io.h"
 #include "virtio/virtio_pci.h"
 
@@ -457,16 +457,8 @@ static const struct virtio_dev_ops blk_ops = {
 
 /* ---- Images ------------------------------------------------------------- */
 
-__attribute__((format(printf, 4, 5)))
-static int say(char *err, size_t len, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return ret;
-}
+/* Into the caller's buffer (lib/err.h); a short name for short lines. */
+#define say err_say
 
 static int lock_image(int fd, bool ro)
 {

@@ -28,8 +28,6 @@
  * vmon writes it (1 without MRG_RXBUF, 5.1.6.4) and clears the flags
  * when GUEST_CSUM was not negotiated (the kernel may set DATA_VALID).
  */
-#include "lib/iov.h"
-#include "lib/util.h"
 #include "virtio/net.h"
 
 #include <errno.h>
@@ -42,6 +40,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "lib/iov.h"
+#include "lib/util.h"
 #include "virtio/tap.h"
 
 _Static_assert(sizeof(struct virtio_net_hdr) == NET_HDR_LEN, "header");

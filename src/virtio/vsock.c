@@ -4,8 +4,6 @@
  * tx queue's packets and the rx queue's deliveries.  The connections and
  * their host sockets are vsock_conn.c's.  Model and limits: vsock.h.
  */
-#include "lib/iov.h"
-#include "lib/util.h"
 #include "virtio/vsock.h"
 
 #include <errno.h>
@@ -13,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/iov.h"
+#include "lib/util.h"
 #include "virtio/vsock_conn.h"
 
 #define PCI_CLASS_COMM_OTHER	0x078000	/* as QEMU's vhost-vsock */

@@ -5,7 +5,6 @@
  * flow control, vsock_conn.h for the states).  All sockets are
  * nonblocking; nothing here waits.
  */
-#include "lib/clock.h"
 #include "virtio/vsock_conn.h"
 
 #include <errno.h>
@@ -20,6 +19,8 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "lib/clock.h"
 
 /* ---- lists and the table ----------------------------------------------- */
 

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +23,6 @@ const uint8_t vmm_ctrl_alt_del_keys[8] = {
 	0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d,
 };
 
-__attribute__((format(printf, 4, 5)))
-int vmm_say(char *err, size_t len, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
 /* *dst = copy of src (NULL stays NULL).  0 or -ENOMEM. */
 int vmm_set_str(char **dst, const char *src)
 {
@@ -50,7 +38,7 @@ int vmm_set_str(char **dst, const char *src)
 int vmm_pre_boot(struct vmm *v, const char *what, char *err, size_t len)
 {
 	if (vmm_state(v) != VMM_NOT_STARTED)
-		return vmm_say(err, len, -EPERM, "%s can only be configured "
+		return err_say(err, len, -EPERM, "%s can only be configured "
 			   "before the VM starts", what);
 	return 0;
 }
@@ -58,7 +46,7 @@ int vmm_pre_boot(struct vmm *v, const char *what, char *err, size_t len)
 int vmm_post_boot(struct vmm *v, const char *what, char *err, size_t len)
 {
 	if (vmm_state(v) == VMM_NOT_STARTED)
-		return vmm_say(err, len, -EPERM, "%s needs a started VM", what);
+		return err_say(err, len, -EPERM, "%s needs a started VM", what);
 	return 0;
 }
 
@@ -69,7 +57,7 @@ int vmm_check_file(const char *field, const char *path, int flags,
 	int fd = open(path, flags | O_CLOEXEC);
 
 	if (fd < 0)
-		return vmm_say(err, len, -errno, "%s %s: %s", field, path,
+		return err_say(err, len, -errno, "%s %s: %s", field, path,
 			   strerror(errno));
 	close(fd);
 	return 0;
@@ -184,7 +172,7 @@ int vmm_set_boot_source(struct vmm *v, const struct vmm_boot_source *r,
 		return ret;
 	if (vmm_set_str(&v->kernel, r->kernel) || vmm_set_str(&v->initrd, r->initrd) ||
 	    vmm_set_str(&v->boot_args, r->boot_args))
-		return vmm_say(err, len, -ENOMEM, "out of memory");
+		return err_say(err, len, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -199,11 +187,11 @@ int vmm_set_machine(struct vmm *v, const struct vmm_machine *r, char *err,
 	if ((ret = vmm_pre_boot(v, "the machine configuration", err, len)))
 		return ret;
 	if (vcpus < 1 || vcpus > VMM_MAX_VCPUS)
-		return vmm_say(err, len, -EINVAL, "vcpu_count %u: expected 1 to %d",
+		return err_say(err, len, -EINVAL, "vcpu_count %u: expected 1 to %d",
 			   vcpus, VMM_MAX_VCPUS);
 	/* The bound also keeps mem << 20 far from overflowing. */
 	if (mem < VMM_MIN_MEM_MIB || mem > VMM_MAX_MEM_MIB)
-		return vmm_say(err, len, -EINVAL,
+		return err_say(err, len, -EINVAL,
 			   "mem_size_mib %llu: expected %d to %llu",
 			   (unsigned long long)mem, VMM_MIN_MEM_MIB,
 			   (unsigned long long)VMM_MAX_MEM_MIB);
@@ -226,7 +214,7 @@ int vmm_put_serial(struct vmm *v, const char *path, char *err, size_t len)
 			      O_WRONLY | O_CREAT | O_APPEND, err, len)))
 		return ret;
 	return vmm_set_str(&v->serial_path, path) ?
-		vmm_say(err, len, -ENOMEM, "out of memory") : 0;
+		err_say(err, len, -ENOMEM, "out of memory") : 0;
 }
 
 /* A log or metrics destination: a FIFO (opened so it never blocks) or a file. */
@@ -242,7 +230,7 @@ static int open_sink(const char *field, const char *path, char *err,
 		flags = O_RDWR | O_NONBLOCK | O_CLOEXEC;
 	fd = open(path, flags, 0644);
 	if (fd < 0)
-		return vmm_say(err, len, -errno, "%s %s: %s", field, path,
+		return err_say(err, len, -errno, "%s %s: %s", field, path,
 			   strerror(errno));
 	return fd;
 }
@@ -253,14 +241,14 @@ int vmm_put_logger(struct vmm *v, const struct vmm_logger_req *r, char *err,
 	int fd = -1;
 
 	if (v->has_logger)
-		return vmm_say(err, len, -EPERM, "the logger is already configured");
+		return err_say(err, len, -EPERM, "the logger is already configured");
 	if (r->path && (fd = open_sink("log_path", r->path, err, len)) < 0)
 		return fd;
 	if (vmm_set_str(&v->log_path, r->path) ||
 	    vmm_set_str(&v->log_module, r->module)) {
 		if (fd >= 0)
 			close(fd);
-		return vmm_say(err, len, -ENOMEM, "out of memory");
+		return err_say(err, len, -ENOMEM, "out of memory");
 	}
 	v->log_level = r->level;
 	v->log_show_level = r->show_level;
@@ -297,7 +285,7 @@ int vmm_put_metrics(struct vmm *v, const struct vmm_metrics_req *r, char *err,
 	int fd, ret;
 
 	if (v->has_metrics)
-		return vmm_say(err, len, -EPERM, "the metrics system is already "
+		return err_say(err, len, -EPERM, "the metrics system is already "
 			   "configured");
 	if ((fd = open_sink("metrics_path", r->path, err, len)) < 0)
 		return fd;
@@ -306,14 +294,14 @@ int vmm_put_metrics(struct vmm *v, const struct vmm_metrics_req *r, char *err,
 		     r->emit_id ? v->id : "", r->emit_id ? "\"," : "",
 		     r->extra_json ? r->extra_json : "") < 0 ||
 	    vmm_set_str(&v->metrics_path, r->path)) {
-		ret = vmm_say(err, len, -ENOMEM, "out of memory");
+		ret = err_say(err, len, -ENOMEM, "out of memory");
 		goto err;
 	}
 	v->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (v->timer_fd < 0 || timerfd_settime(v->timer_fd, 0, &its, NULL) ||
 	    (ret = evloop_add(vmm_loop(v), v->timer_fd, EPOLLIN,
 			      on_metrics_timer, v))) {
-		ret = vmm_say(err, len, -errno, "metrics timer: %s",
+		ret = err_say(err, len, -errno, "metrics timer: %s",
 			  strerror(errno));
 		goto err;
 	}
@@ -402,25 +390,25 @@ int vmm_start(struct vmm *v, char *err, size_t len)
 	int ret;
 
 	if (vmm_state(v) != VMM_NOT_STARTED)
-		return vmm_say(err, len, -EPERM, "the VM is already started");
+		return err_say(err, len, -EPERM, "the VM is already started");
 	if (v->quit)
-		return vmm_say(err, len, -ESHUTDOWN, "vmon is shutting down");
+		return err_say(err, len, -ESHUTDOWN, "vmon is shutting down");
 	if (!v->kernel)
-		return vmm_say(err, len, -EINVAL, "no boot source: PUT /boot-source "
+		return err_say(err, len, -EINVAL, "no boot source: PUT /boot-source "
 			   "with a kernel_image_path first");
 	if (build_config(v))
-		return vmm_say(err, len, -ENOMEM, "out of memory");
+		return err_say(err, len, -ENOMEM, "out of memory");
 	v->start_err = (struct vmon_err){ 0 };
 	if ((ret = vm_create(&v->vm, &v->cfg, &v->loop, &v->start_err)))
-		return vmm_say(err, len, ret, "%s", v->start_err.msg);
+		return err_say(err, len, ret, "%s", v->start_err.msg);
 	if ((ret = vm_load(&v->vm, &v->start_err))) {
-		vmm_say(err, len, ret, "%s", v->start_err.msg);
+		err_say(err, len, ret, "%s", v->start_err.msg);
 		goto err_vm;
 	}
 	if ((ret = vm_serve_init(&v->serve, &v->vm))) {
 		err_set(&v->start_err, ERR_HOST, ret, "cannot serve the VM: %s",
 			strerror(-ret));
-		vmm_say(err, len, ret, "%s", v->start_err.msg);
+		err_say(err, len, ret, "%s", v->start_err.msg);
 		goto err_vm;
 	}
 	/* The VM's serving takes the stop signals from here on. */
@@ -428,7 +416,7 @@ int vmm_start(struct vmm *v, char *err, size_t len)
 	v->vm_created = true;
 	atomic_store(&v->state, VMM_RUNNING);
 	if ((ret = vm_start_vcpus(&v->vm)))
-		return vmm_say(err, len, ret, "cannot start the vCPUs: %s",
+		return err_say(err, len, ret, "cannot start the vCPUs: %s",
 			   strerror(-ret));
 	return 0;
 err_vm:
@@ -441,9 +429,9 @@ int vmm_pause(struct vmm *v, char *err, size_t len)
 	int ret;
 
 	if (vmm_state(v) == VMM_NOT_STARTED)
-		return vmm_say(err, len, -EPERM, "the VM is not started");
+		return err_say(err, len, -EPERM, "the VM is not started");
 	if ((ret = vm_pause(&v->vm)))
-		return vmm_say(err, len, ret, "cannot pause: %s", ret == -ESHUTDOWN ?
+		return err_say(err, len, ret, "cannot pause: %s", ret == -ESHUTDOWN ?
 			   "the VM is stopping" : strerror(-ret));
 	atomic_store(&v->state, VMM_PAUSED);
 	return 0;
@@ -454,9 +442,9 @@ int vmm_resume(struct vmm *v, char *err, size_t len)
 	int ret;
 
 	if (vmm_state(v) == VMM_NOT_STARTED)
-		return vmm_say(err, len, -EPERM, "the VM is not started");
+		return err_say(err, len, -EPERM, "the VM is not started");
 	if ((ret = vm_resume(&v->vm)))
-		return vmm_say(err, len, ret, "cannot resume: %s", strerror(-ret));
+		return err_say(err, len, ret, "cannot resume: %s", strerror(-ret));
 	atomic_store(&v->state, VMM_RUNNING);
 	return 0;
 }
@@ -464,7 +452,7 @@ int vmm_resume(struct vmm *v, char *err, size_t len)
 int vmm_send_ctrl_alt_del(struct vmm *v, char *err, size_t len)
 {
 	if (vmm_state(v) == VMM_NOT_STARTED)
-		return vmm_say(err, len, -EPERM, "SendCtrlAltDel needs a started VM");
+		return err_say(err, len, -EPERM, "SendCtrlAltDel needs a started VM");
 	vm_push_keys(&v->vm, vmm_ctrl_alt_del_keys,
 		     sizeof(vmm_ctrl_alt_del_keys));
 	return 0;
@@ -478,17 +466,17 @@ int vmm_flush_metrics(struct vmm *v, char *err, size_t len)
 	ssize_t w;
 
 	if (!v->has_metrics)
-		return vmm_say(err, len, -EPERM, "the metrics system is not "
+		return err_say(err, len, -EPERM, "the metrics system is not "
 			   "configured: PUT /metrics first");
 	if (v->vm_created)
 		regs[1] = &v->vm.metrics;
 	line = metrics_flush_json(regs, 2, v->metrics_extra, &n);
 	if (!line)
-		return vmm_say(err, len, -ENOMEM, "out of memory");
+		return err_say(err, len, -ENOMEM, "out of memory");
 	w = write(v->metrics_fd, line, n);
 	free(line);
 	if (w != (ssize_t)n)
-		return vmm_say(err, len, w < 0 ? -errno : -EIO, "cannot write to "
+		return err_say(err, len, w < 0 ? -errno : -EIO, "cannot write to "
 			   "%s: %s", v->metrics_path,
 			   w < 0 ? strerror(errno) : "short write");
 	return 0;

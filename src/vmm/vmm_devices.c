@@ -53,7 +53,7 @@ int vmm_put_drive(struct vmm *v, const struct vmm_drive_req *r, char *err,
 		return ret;
 	old = find_drive(v, r->id);
 	if (!old && v->nr_drives == VM_MAX_DISKS)
-		return vmm_say(err, len, -ENOSPC, "at most %d drives",
+		return err_say(err, len, -ENOSPC, "at most %d drives",
 			   VM_MAX_DISKS);
 	/* The configuration with this drive in, as the VM would get it. */
 	vmm_config_view(v, &c);
@@ -73,7 +73,7 @@ int vmm_put_drive(struct vmm *v, const struct vmm_drive_req *r, char *err,
 	if (vmm_set_str(&d.id, r->id) || vmm_set_str(&d.path, r->path) ||
 	    vmm_set_str(&d.partuuid, r->partuuid)) {
 		vmm_free_drive(&d);
-		return vmm_say(err, len, -ENOMEM, "out of memory");
+		return err_say(err, len, -ENOMEM, "out of memory");
 	}
 	if (old) {
 		vmm_free_drive(old);
@@ -104,7 +104,7 @@ int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
 		return ret;
 	d = find_drive(v, id);
 	if (!d)
-		return vmm_say(err, len, -ENOENT, "no drive '%s'", id);
+		return err_say(err, len, -ENOENT, "no drive '%s'", id);
 	if (!path)
 		return 0;
 	if ((ret = vmm_check_file("path_on_host", path,
@@ -112,10 +112,10 @@ int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
 		return ret;
 	b = vm_blk_by_id(&v->vm, id);
 	if (!b)
-		return vmm_say(err, len, -ENODEV, "drive '%s' has no virtio-block "
+		return err_say(err, len, -ENODEV, "drive '%s' has no virtio-block "
 			   "device", id);
 	if (!(copy = strdup(path)))
-		return vmm_say(err, len, -ENOMEM, "out of memory");
+		return err_say(err, len, -ENOMEM, "out of memory");
 	/* Firecracker's semantics: same drive, new file, new capacity. */
 	if ((ret = virtio_blk_set_media(b, path, err, len))) {
 		free(copy);
@@ -148,7 +148,7 @@ int vmm_put_net(struct vmm *v, const struct vmm_net_req *r, char *err,
 		return ret;
 	old = find_net(v, r->id);
 	if (!old && v->nr_nets == VM_MAX_NETS)
-		return vmm_say(err, len, -ENOSPC, "at most %d network interfaces",
+		return err_say(err, len, -ENOSPC, "at most %d network interfaces",
 			   VM_MAX_NETS);
 	vmm_config_view(v, &c);
 	i = old ? (unsigned int)(old - v->nets) : c.nr_nets++;
@@ -161,7 +161,7 @@ int vmm_put_net(struct vmm *v, const struct vmm_net_req *r, char *err,
 	n.has_mac = r->has_mac;
 	if (vmm_set_str(&n.id, r->id) || vmm_set_str(&n.tap, r->tap)) {
 		vmm_free_net(&n);
-		return vmm_say(err, len, -ENOMEM, "out of memory");
+		return err_say(err, len, -ENOMEM, "out of memory");
 	}
 	if (old)
 		vmm_free_net(old);
@@ -178,7 +178,7 @@ int vmm_patch_net(struct vmm *v, const char *id, char *err, size_t len)
 	if ((ret = vmm_post_boot(v, "PATCH /network-interfaces", err, len)))
 		return ret;
 	if (!find_net(v, id))
-		return vmm_say(err, len, -ENOENT, "no network interface '%s'", id);
+		return err_say(err, len, -ENOENT, "no network interface '%s'", id);
 	return 0;	/* only rate limiters could change, and vmon has none */
 }
 
@@ -197,7 +197,7 @@ int vmm_put_vsock(struct vmm *v, const struct vmm_vsock_req *r, char *err,
 		return ret;
 	if (vmm_set_str(&v->vsock_uds, r->uds_path) ||
 	    vmm_set_str(&v->vsock_id, r->vsock_id))
-		return vmm_say(err, len, -ENOMEM, "out of memory");
+		return err_say(err, len, -ENOMEM, "out of memory");
 	v->vsock_cid = r->cid;
 	v->has_vsock = true;
 	return 0;
@@ -244,7 +244,7 @@ int vmm_patch_balloon(struct vmm *v, uint32_t amount_mib, char *err,
 	int ret;
 
 	if (!v->balloon.enabled)
-		return vmm_say(err, len, -ENOENT, "no balloon device is configured");
+		return err_say(err, len, -ENOENT, "no balloon device is configured");
 	vmm_config_view(v, &c);
 	c.balloon.target_mib = amount_mib;
 	if ((ret = vm_config_check(&c, err, len)))
@@ -254,7 +254,7 @@ int vmm_patch_balloon(struct vmm *v, uint32_t amount_mib, char *err,
 		return 0;
 	}
 	if (!(b = running_balloon(v)))
-		return vmm_say(err, len, -ENODEV, "the VM has no balloon device");
+		return err_say(err, len, -ENODEV, "the VM has no balloon device");
 	virtio_balloon_set_target(b, amount_mib);
 	v->balloon.target_mib = amount_mib;
 	return 0;
@@ -266,18 +266,18 @@ int vmm_patch_balloon_stats(struct vmm *v, uint32_t interval_s, char *err,
 	struct virtio_balloon *b;
 
 	if (!v->balloon.enabled)
-		return vmm_say(err, len, -ENOENT, "no balloon device is configured");
+		return err_say(err, len, -ENOENT, "no balloon device is configured");
 	if (vmm_state(v) == VMM_NOT_STARTED) {
 		v->balloon.stats_interval_s = interval_s;
 		return 0;
 	}
 	if (!v->balloon.stats_interval_s != !interval_s)
-		return vmm_say(err, len, -EINVAL, "balloon statistics cannot be "
+		return err_say(err, len, -EINVAL, "balloon statistics cannot be "
 			   "turned on or off after the VM starts");
 	if (!(b = running_balloon(v)))
-		return vmm_say(err, len, -ENODEV, "the VM has no balloon device");
+		return err_say(err, len, -ENODEV, "the VM has no balloon device");
 	if (virtio_balloon_set_stats_interval(b, interval_s))
-		return vmm_say(err, len, -EINVAL, "cannot change the statistics "
+		return err_say(err, len, -EINVAL, "cannot change the statistics "
 			   "interval to %u s", interval_s);
 	v->balloon.stats_interval_s = interval_s;
 	return 0;
@@ -289,15 +289,15 @@ int vmm_balloon_stats(struct vmm *v, struct balloon_stats *out, char *err,
 	struct virtio_balloon *b;
 
 	if (!v->balloon.enabled)
-		return vmm_say(err, len, -ENOENT, "no balloon device is configured");
+		return err_say(err, len, -ENOENT, "no balloon device is configured");
 	if (!v->balloon.stats_interval_s)
-		return vmm_say(err, len, -EINVAL, "balloon statistics are not "
+		return err_say(err, len, -EINVAL, "balloon statistics are not "
 			   "enabled (stats_polling_interval_s is 0)");
 	if (vmm_state(v) == VMM_NOT_STARTED)
-		return vmm_say(err, len, -EPERM, "balloon statistics need a "
+		return err_say(err, len, -EPERM, "balloon statistics need a "
 			   "started VM");
 	if (!(b = running_balloon(v)))
-		return vmm_say(err, len, -ENODEV, "the VM has no balloon device");
+		return err_say(err, len, -ENODEV, "the VM has no balloon device");
 	virtio_balloon_get_stats(b, out);
 	return 0;
 }

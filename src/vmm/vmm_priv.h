@@ -7,9 +7,6 @@
 
 #include "vmm/vmm.h"
 
-/* Format a message into err and return ret. */
-int vmm_say(char *err, size_t len, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 /* Replace *dst with a copy of src (NULL clears).  0 or -ENOMEM. */
 int vmm_set_str(char **dst, const char *src);
 /* 0 if the VM has not started (resp. has), else an error naming what. */
