@@ -53,7 +53,7 @@ TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 .PHONY: all vmon guest unit tools test test-quick demo bench clean deps linux \
-	fuzz fuzz-long newcomer-test bench-nested FORCE
+	fuzz fuzz-long newcomer-test bench-nested check-layers FORCE
 
 all: vmon guest unit tools
 
@@ -95,7 +95,12 @@ deps:
 linux:
 	scripts/fetch-linux.sh
 
+# Each folder of src/ includes only itself and the layers below it.
+check-layers:
+	scripts/check-layers.sh
+
 test: deps
+	scripts/check-layers.sh
 	-scripts/fetch-linux.sh >/dev/null
 	$(MAKE) all
 	$(MAKE) SAN=1 vmon unit tools

@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "core/guest_mem.h"
-#include "core/log.h"
+#include "lib/log.h"
 #include "virtio/blk.h"
 
 #define RAM_SIZE	0x10000

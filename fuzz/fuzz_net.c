@@ -26,12 +26,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/bus.h"
-#include "core/evloop.h"
-#include "core/log.h"
-#include "pci/pci.h"
+#include "../tests/unit/vp_fixture.h"
+#include "lib/log.h"
 #include "virtio/net.h"
-#include "virtio/virtio_pci.h"
 
 #define RAM_SIZE	0x20000
 #define BUFS		0x6000
@@ -120,12 +117,8 @@ static void check_sent(int peer, uint64_t f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct bus pio, mmio;
-	struct evloop loop;
-	struct pci_host h;
-	struct guest_mem gm;
+	struct vp_fixture t;
 	struct virtio_net *net;
-	struct virtio_pci *vp;
 	struct virtio_net_params p = { .tap = "fuzz" };
 	uint64_t base, features;
 	uint16_t qsize;
@@ -161,23 +154,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			left -= n;
 		}
 	}
-	if (gm_init_buffer(&gm, ram, RAM_SIZE) || bus_init(&pio, "pio") ||
-	    bus_init(&mmio, "mmio") || evloop_init(&loop) ||
-	    pci_host_init(&h, -1, &pio, &mmio, NULL) ||
+	if (vpf_init(&t, ram, RAM_SIZE) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 		       sv))
 		abort();
 	p.fd = sv[0];
-	p.loop = &loop;
+	p.loop = &t.loop;
 	net = virtio_net_new(&p);
 	if (!net)
 		abort();
 	net->set_offload = no_offload;
-	if (virtio_pci_create(&h, &net->vd, &gm, &loop, &vp))
+	if (vpf_plug(&t, &net->vd))
 		abort();
-	base = vp->pci.bar[0].mapped;
+	base = t.bar;
 
-	setup(&mmio, base, features, qsize);
+	setup(&t.mmio, base, features, qsize);
 	/* A frame from the "TAP" at once, so the receive path runs too. */
 	for (unsigned int i = 0; i < data[2] % 4u; i++) {
 		size_t len = NET_HDR_LEN + (size_t)data[3] * 8 + NET_ETH_HLEN;
@@ -186,17 +177,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (send(sv[1], msg, len, 0) < 0)
 			abort();
 	}
-	w(&mmio, base, VP_NOTIFY_OFF + VP_NOTIFY_MULT * NET_TXQ, 2, NET_TXQ);
-	w(&mmio, base, VP_NOTIFY_OFF + VP_NOTIFY_MULT * NET_RXQ, 2, NET_RXQ);
-	for (int i = 0; i < 64 && evloop_run_once(&loop, 0) > 0; i++)
+	w(&t.mmio, base, VP_NOTIFY_OFF + VP_NOTIFY_MULT * NET_TXQ, 2, NET_TXQ);
+	w(&t.mmio, base, VP_NOTIFY_OFF + VP_NOTIFY_MULT * NET_RXQ, 2, NET_RXQ);
+	for (int i = 0; i < 64 && evloop_run_once(&t.loop, 0) > 0; i++)
 		check_sent(sv[1], features);
 	check_sent(sv[1], features);
 
-	virtio_pci_destroy(vp);
+	vpf_fini(&t);
 	close(sv[1]);
-	pci_host_destroy(&h);
-	evloop_destroy(&loop);
-	bus_destroy(&pio);
-	bus_destroy(&mmio);
 	return 0;
 }

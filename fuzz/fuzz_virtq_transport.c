@@ -17,12 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/bus.h"
-#include "core/evloop.h"
-#include "core/log.h"
-#include "pci/pci.h"
+#include "../tests/unit/vp_fixture.h"
+#include "lib/log.h"
 #include "virtio/rng.h"
-#include "virtio/virtio_pci.h"
 
 #define RAM_SIZE	0x10000
 #define DESC		0x1000
@@ -69,10 +66,7 @@ static void good_setup(struct bus *mmio, uint64_t base, uint64_t val)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct bus pio, mmio;
-	struct evloop loop;
-	struct pci_host h;
-	struct guest_mem gm;
+	struct vp_fixture t;
 	struct virtio_rng *rng;
 	struct virtio_pci *vp;
 	uint64_t base;
@@ -84,14 +78,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		log_set_level(LOG_ERROR);
 	}
 	memset(ram, 0, RAM_SIZE);
-	if (gm_init_buffer(&gm, ram, RAM_SIZE) || bus_init(&pio, "pio") ||
-	    bus_init(&mmio, "mmio") || evloop_init(&loop) ||
-	    pci_host_init(&h, -1, &pio, &mmio, NULL))
+	if (vpf_init(&t, ram, RAM_SIZE))
 		abort();
 	rng = virtio_rng_new();
-	if (!rng || virtio_pci_create(&h, &rng->vd, &gm, &loop, &vp))
+	if (!rng || vpf_plug(&t, &rng->vd))
 		abort();
-	base = vp->pci.bar[0].mapped;
+	vp = t.vp;
+	base = t.bar;
 
 	for (size_t at = 0; at + OP_LEN <= size && at < 512 * OP_LEN;
 	     at += OP_LEN) {
@@ -103,38 +96,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&val, op + 4, 8);
 		switch (op[0] % OP_KINDS) {
 		case OP_BAR_WRITE:
-			bar(&mmio, base, off % VP_BAR_SIZE, len, true, &val);
+			bar(&t.mmio, base, off % VP_BAR_SIZE, len, true, &val);
 			break;
 		case OP_BAR_READ:
-			bar(&mmio, base, off % VP_BAR_SIZE, len, false, &val);
+			bar(&t.mmio, base, off % VP_BAR_SIZE, len, false, &val);
 			break;
 		case OP_CFG_WRITE:
-			pci_cfg_write(&h, vp->pci.slot, 0, off % 4096,
+			pci_cfg_write(&t.h, vp->pci.slot, 0, off % 4096,
 				      len > 4 ? 4 : len, (uint32_t)val);
 			/* Follow the BAR if the script moved it. */
 			base = vp->pci.bar[0].mapped ? vp->pci.bar[0].mapped : base;
 			break;
 		case OP_CFG_READ:
-			pci_cfg_read(&h, vp->pci.slot, 0, off % 4096,
+			pci_cfg_read(&t.h, vp->pci.slot, 0, off % 4096,
 				     len > 4 ? 4 : len);
 			break;
 		case OP_RAM:
 			memcpy(ram + (off & ~7u) % RAM_SIZE, &val, 8);
 			break;
 		case OP_LOOP:
-			evloop_run_once(&loop, 0);
+			evloop_run_once(&t.loop, 0);
 			break;
 		case OP_SETUP:
-			good_setup(&mmio, base, val);
+			good_setup(&t.mmio, base, val);
 			break;
 		}
 	}
-	while (evloop_run_once(&loop, 0) > 0)
+	while (evloop_run_once(&t.loop, 0) > 0)
 		;
-	virtio_pci_destroy(vp);
-	pci_host_destroy(&h);
-	evloop_destroy(&loop);
-	bus_destroy(&pio);
-	bus_destroy(&mmio);
+	vpf_fini(&t);
 	return 0;
 }

@@ -35,11 +35,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "core/bus.h"
-#include "core/evloop.h"
-#include "core/log.h"
-#include "pci/pci.h"
-#include "virtio/virtio_pci.h"
+#include "../tests/unit/vp_fixture.h"
+#include "lib/log.h"
 #include "virtio/vsock.h"
 #include "virtio/vsock_conn.h"
 
@@ -57,13 +54,8 @@ static char dir[64], uds[96];
 static int listener = -1;
 
 struct ctx {
-	struct bus pio, mmio;
-	struct evloop loop;
-	struct pci_host h;
-	struct guest_mem gm;
-	struct virtio_pci *vp;
+	struct vp_fixture t;
 	struct virtio_vsock *vs;
-	uint64_t bar;
 	uint16_t avail[3], tx_slot, rx_slot;
 	int host[NHOST];
 	const uint8_t *p, *end;
@@ -71,7 +63,7 @@ struct ctx {
 
 static void wr(struct ctx *c, uint64_t off, uint32_t len, uint64_t v)
 {
-	bus_dispatch(&c->mmio, c->bar + off, (uint8_t *)&v, len, true, 0);
+	vpf_wr(&c->t, off, len, v);
 }
 
 static bool take(struct ctx *c, void *dst, size_t n)
@@ -94,7 +86,7 @@ static void offer(struct ctx *c, int q, uint16_t head)
 
 static void turns(struct ctx *c, int n)
 {
-	while (n-- && evloop_run_once(&c->loop, 0) > 0)
+	while (n-- && evloop_run_once(&c->t.loop, 0) > 0)
 		;
 }
 
@@ -281,13 +273,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < NHOST; i++)
 		c.host[i] = -1;
 	cfg.uds_path = uds;
-	if (gm_init_buffer(&c.gm, ram, RAM_SIZE) || bus_init(&c.pio, "pio") ||
-	    bus_init(&c.mmio, "mmio") || evloop_init(&c.loop) ||
-	    pci_host_init(&c.h, -1, &c.pio, &c.mmio, NULL) ||
-	    !(c.vs = virtio_vsock_new(&cfg, &c.loop, NULL)) ||
-	    virtio_pci_create(&c.h, &c.vs->vd, &c.gm, &c.loop, &c.vp))
+	if (vpf_init(&c.t, ram, RAM_SIZE) ||
+	    !(c.vs = virtio_vsock_new(&cfg, &c.t.loop, NULL)) ||
+	    vpf_plug(&c.t, &c.vs->vd))
 		abort();
-	c.bar = c.vp->pci.bar[0].mapped;
 	start(&c);
 	for (int ops = 0; ops < 256 && take(&c, &kind, 1); ops++) {
 		switch (kind % 5) {
@@ -312,16 +301,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (k->pend_len > VSOCK_BUF_ALLOC)
 				abort();
 	}
-	virtio_pci_destroy(c.vp);
+	virtio_pci_destroy(c.t.vp);
+	c.t.vp = NULL;
 	for (int i = 0; i < NHOST; i++)
 		if (c.host[i] >= 0)
 			close(c.host[i]);
 	/* Connections vmon made to <uds>_1 that nobody accepted. */
 	while ((fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK)) >= 0)
 		close(fd);
-	pci_host_destroy(&c.h);
-	evloop_destroy(&c.loop);
-	bus_destroy(&c.pio);
-	bus_destroy(&c.mmio);
+	vpf_fini(&c.t);
 	return 0;
 }

@@ -12,11 +12,8 @@
 #include <string.h>
 
 #include "api/commands.h"
-#include "core/exit_status.h"
-#include "core/log.h"
-#include "core/options.h"
-#include "core/teardown.h"
-#include "core/vm.h"
+#include "cli/commands.h"
+#include "lib/exit_status.h"
 
 static const char usage[] =
 	"Usage: vmon COMMAND [options]\n"
@@ -33,52 +30,6 @@ static const char usage[] =
 	"Options:\n"
 	"  -h, --help     this text\n"
 	"  -V, --version  print the version\n";
-
-static int cmd_run(int argc, char **argv)
-{
-	struct run_options o;
-	struct vm vm;
-	char err[512] = "";
-	int ret, status;
-
-	if (run_options_parse(argc, argv, &o, err, sizeof(err))) {
-		fprintf(stderr, "vmon run: %s\nTry 'vmon run --help'.\n", err);
-		return VMON_EXIT_USAGE;
-	}
-	if (o.help) {
-		fputs(run_usage, stdout);
-		return VMON_EXIT_OK;
-	}
-	log_set_level(o.log_level);
-
-	ret = vm_create(&vm, &o.vm);
-	if (ret) {
-		status = ret == -EINVAL ? VMON_EXIT_USAGE : VMON_EXIT_INTERNAL;
-		/* The serial file is the one file vm_create opens for us. */
-		if (o.vm.serial_mode == SERIAL_FILE && vm.kvm_fd >= 0 &&
-		    ret == -ENOENT)
-			status = VMON_EXIT_USAGE;
-		goto out;
-	}
-	ret = vm_load(&vm, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "vmon: %s\n", err);
-		status = VMON_EXIT_USAGE;
-		goto out;
-	}
-	ret = vm_run(&vm);
-	status = ret ? VMON_EXIT_INTERNAL : vm.exit_status;
-	/*
-	 * The guest's result is known: release everything of ours, but do
-	 * not make anyone wait for KVM's own teardown (see teardown.h).
-	 */
-	vm.leave_kvm_open = teardown_fast_available();
-out:
-	vm_destroy(&vm);
-	if (vm.leave_kvm_open)
-		teardown_exit_fast(status);
-	return status;
-}
 
 int main(int argc, char **argv)
 {
@@ -98,7 +49,7 @@ int main(int argc, char **argv)
 		return VMON_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
+		return run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ps"))

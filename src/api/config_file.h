@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "core/vmm.h"
+#include "vmm/vmm.h"
 
 #define API_CONFIG_MAX	(1u << 20)	/* bytes of config file */
 

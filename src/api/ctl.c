@@ -19,8 +19,8 @@
 #include <jansson.h>
 
 #include "api/client.h"
-#include "core/exit_status.h"
-#include "core/options.h"
+#include "lib/exit_status.h"
+#include "lib/parse.h"
 
 #define CTL_TIMEOUT_MS	30000	/* InstanceStart loads the kernel */
 #define PS_TIMEOUT_MS	500

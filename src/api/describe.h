@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "core/vmm.h"
+#include "vmm/vmm.h"
 
 /* The Firecracker API version vmon implements (the contract's). */
 #define API_FIRECRACKER_VERSION	"1.17.0-dev"

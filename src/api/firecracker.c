@@ -19,11 +19,12 @@
 #include "api/describe.h"
 #include "api/requests.h"
 #include "api/server.h"
-#include "core/exit_status.h"
-#include "core/log.h"
-#include "core/options.h"
-#include "core/teardown.h"
-#include "core/vmm.h"
+#include "lib/err.h"
+#include "lib/exit_status.h"
+#include "lib/log.h"
+#include "lib/parse.h"
+#include "vmm/teardown.h"
+#include "vmm/vmm.h"
 
 #define DEFAULT_API_SOCK "/run/firecracker.socket"
 
@@ -40,7 +41,7 @@ static const char fc_usage[] =
 	"  --log-path PATH         log to this file or FIFO instead of stderr\n"
 	"  --show-level            put the level in log lines\n"
 	"  --show-log-origin       put the source file and line in log lines\n"
-	"  --module MODULE         log only from this module (\"api\", \"core::vm\")\n"
+	"  --module MODULE         log only from this module (\"api\", \"machine::vm\")\n"
 	"  --metrics-path PATH     metrics to this file or FIFO, a JSON line per flush\n"
 	"  --http-api-max-payload-size N   request body limit (default 51200)\n"
 	"  --boot-timer            accepted; vmon has no boot-timer device\n"
@@ -283,9 +284,15 @@ int fc_main(int argc, char **argv)
 			 o.api_sock, cpu_ms());
 	}
 	if (o.config) {
-		if (api_config_file(v, o.config, err, sizeof(err)) ||
-		    vmm_start(v, err, sizeof(err)))
+		if (api_config_file(v, o.config, err, sizeof(err)))
 			goto out_msg;
+		if (vmm_start(v, err, sizeof(err))) {
+			/* Whose fault it was says the exit status. */
+			status = err_exit_status(&v->start_err);
+			if (status == VMON_EXIT_OK)
+				status = VMON_EXIT_USAGE;
+			goto out_msg;
+		}
 	}
 	if (srv && (ret = api_server_start(srv))) {
 		snprintf(err, sizeof(err), "cannot start the API thread: %s",

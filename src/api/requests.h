@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "core/vmm.h"
+#include "vmm/vmm.h"
 
 #define API_ID_MAX	64	/* drive_id, iface_id: [A-Za-z0-9_] */
 

@@ -13,8 +13,8 @@
 #include <stddef.h>
 
 #include "api/http.h"
-#include "core/metrics.h"
-#include "core/vmm.h"
+#include "lib/metrics.h"
+#include "vmm/vmm.h"
 
 #define API_MAX_ROUTES	32
 

@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 #define SLOT_LISTEN	UINT64_MAX
 #define SLOT_STOPPED	(UINT64_MAX - 1)
@@ -24,14 +25,6 @@ static const char *const server_counter_names[API_SERVER_NR] = {
 	[API_TIMEOUTS] = "timeouts",
 	[API_BAD_HTTP] = "bad_http_requests",
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int server_call(struct vmm *v, int (*fn)(void *), void *arg)
 {
@@ -269,7 +262,7 @@ static int conn_serve(struct api_server *s, struct api_conn *c)
 	 * does not extend it.  Idle connections get the longer one.
 	 */
 	if (served || (!c->in_len && !c->out_len))
-		c->deadline_ms = now_ms() + (c->in_len || c->out_len
+		c->deadline_ms = clock_mono_ms() + (c->in_len || c->out_len
 					     ? API_REQUEST_TIMEOUT_MS
 					     : API_IDLE_TIMEOUT_MS);
 	conn_watch(s, c);
@@ -300,7 +293,7 @@ static void conn_read(struct api_server *s, struct api_conn *c)
 		return;
 	}
 	if (!c->in_len)		/* a request starts */
-		c->deadline_ms = now_ms() + API_REQUEST_TIMEOUT_MS;
+		c->deadline_ms = clock_mono_ms() + API_REQUEST_TIMEOUT_MS;
 	c->in_len += (size_t)n;
 	if (conn_serve(s, c))
 		conn_close(s, c);
@@ -332,7 +325,7 @@ static void accept_all(struct api_server *s)
 			continue;
 		}
 		*c = (struct api_conn){
-			.fd = fd, .deadline_ms = now_ms() + API_IDLE_TIMEOUT_MS,
+			.fd = fd, .deadline_ms = clock_mono_ms() + API_IDLE_TIMEOUT_MS,
 		};
 		ev.data.u64 = (uint64_t)(c - s->conns);
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -347,7 +340,7 @@ static void accept_all(struct api_server *s)
 /* Close connections past their deadline; the time to the next one. */
 static int expire(struct api_server *s)
 {
-	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint64_t now = clock_mono_ms(), next = UINT64_MAX;
 
 	for (int i = 0; i < API_MAX_CONNS; i++) {
 		struct api_conn *c = &s->conns[i];

@@ -16,8 +16,8 @@
 
 #include "api/http.h"
 #include "api/router.h"
-#include "core/metrics.h"
-#include "core/vmm.h"
+#include "lib/metrics.h"
+#include "vmm/vmm.h"
 
 #define API_MAX_CONNS		64
 #define API_IDLE_TIMEOUT_MS	60000	/* no request in progress */

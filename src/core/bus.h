@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/log.h"
+#include "lib/log.h"
 
 /*
  * Called with the offset from the range's base.  For reads the handler

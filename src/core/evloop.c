@@ -19,6 +19,11 @@ struct evloop_call {
 
 #define WAKE_SLOT UINT64_MAX
 
+static uint64_t tag(const struct evloop *l, unsigned int slot)
+{
+	return (uint64_t)l->h[slot].gen << 32 | slot;
+}
+
 int evloop_init(struct evloop *l)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = WAKE_SLOT };
@@ -94,15 +99,18 @@ int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_fn fn,
 			l->h = h;
 			l->cap = cap;
 		}
+		l->h[slot] = (struct evloop_handler){ .fd = -1 };
 		l->nr++;
 	}
-	ev.data.u64 = slot;
+	l->h[slot].gen++;
+	ev.data.u64 = tag(l, slot);
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		if (slot == l->nr - 1)
 			l->nr--;
 		return -errno;
 	}
-	l->h[slot] = (struct evloop_handler){ fd, fn, opaque, true };
+	l->h[slot] = (struct evloop_handler){ fd, fn, opaque, true,
+					      l->h[slot].gen };
 	return 0;
 }
 
@@ -113,7 +121,7 @@ int evloop_mod(struct evloop *l, int fd, uint32_t events)
 
 	if (slot < 0)
 		return -ENOENT;
-	ev.data.u64 = (uint64_t)slot;
+	ev.data.u64 = tag(l, (unsigned int)slot);
 	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
 }
 
@@ -161,15 +169,20 @@ int evloop_run_once(struct evloop *l, int timeout_ms)
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (int i = 0; i < n; i++) {
-		uint64_t slot = ev[i].data.u64;
+		uint64_t data = ev[i].data.u64;
+		uint32_t slot = (uint32_t)data;
 
-		if (slot == WAKE_SLOT) {
+		if (data == WAKE_SLOT) {
 			run_calls(l);
 			ran++;
 			continue;
 		}
-		/* A handler may have removed itself or another one. */
-		if (slot >= l->nr || !l->h[slot].active)
+		/*
+		 * A handler may have removed itself or another one, and a
+		 * new fd may have taken the slot since: the generation says.
+		 */
+		if (slot >= l->nr || !l->h[slot].active ||
+		    l->h[slot].gen != (uint32_t)(data >> 32))
 			continue;
 		l->h[slot].fn(l->h[slot].opaque, ev[i].events);
 		ran++;

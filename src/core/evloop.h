@@ -17,11 +17,16 @@
 /* Called on the loop thread with the epoll events that fired. */
 typedef void (*evloop_fn)(void *opaque, uint32_t events);
 
+/*
+ * A slot.  epoll reports (gen << 32 | slot): an event of an fd removed
+ * in the same batch never reaches whoever took its slot since.
+ */
 struct evloop_handler {
 	int fd;
 	evloop_fn fn;
 	void *opaque;
 	bool active;
+	uint32_t gen;
 };
 
 struct evloop_call;

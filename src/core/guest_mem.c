@@ -5,9 +5,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "arch/x86/platform.h"
-
-int gm_alloc(struct guest_mem *gm, uint64_t ram_size)
+int gm_alloc(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
+	     uint64_t high_start)
 {
 	uint64_t low, high;
 	void *p;
@@ -16,7 +15,7 @@ int gm_alloc(struct guest_mem *gm, uint64_t ram_size)
 	if (ram_size == 0 || ram_size > (1ULL << 46) || (ram_size & 0xfff))
 		return -EINVAL;
 
-	low = ram_size < PLAT_MMIO_HOLE_START ? ram_size : PLAT_MMIO_HOLE_START;
+	low = ram_size < hole_start ? ram_size : hole_start;
 	high = ram_size - low;
 
 	/*
@@ -35,7 +34,7 @@ int gm_alloc(struct guest_mem *gm, uint64_t ram_size)
 	gm->nr_regions = 1;
 	if (high) {
 		gm->region[1] = (struct gm_region){
-			.gpa = PLAT_HIGH_MEM_START,
+			.gpa = high_start,
 			.size = high,
 			.hva = (uint8_t *)p + low,
 		};

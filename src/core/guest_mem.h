@@ -30,10 +30,12 @@ struct guest_mem {
 
 /*
  * Reserve ram_size bytes of guest RAM, mapped lazily (pages are only
- * backed when touched).  RAM that would overlap the 32-bit MMIO hole moves
- * above 4 GiB.  Returns 0 or -errno.
+ * backed when touched).  RAM that would reach into the board's MMIO hole
+ * (from hole_start) moves to high_start (above 4 GiB on a PC).  Returns 0
+ * or -errno.
  */
-int gm_alloc(struct guest_mem *gm, uint64_t ram_size);
+int gm_alloc(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
+	     uint64_t high_start);
 
 /* Use a caller-owned buffer as RAM at gpa 0 (unit tests).  No hole. */
 int gm_init_buffer(struct guest_mem *gm, void *buf, uint64_t size);

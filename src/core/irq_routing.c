@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "core/log.h"
+#include "lib/log.h"
 
 int irq_routing_init(struct irq_routing *r, int vm_fd, uint32_t first_msi_gsi)
 {

@@ -8,10 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "arch/x86/fault.h"
-#include "core/exit_status.h"
-#include "core/log.h"
-#include "core/vm.h"
+#include "lib/exit_status.h"
+#include "lib/log.h"
 
 /*
  * The kick signal's handler must reach the kvm_run of the thread it
@@ -39,15 +37,16 @@ int vcpu_signal_setup(void)
 	return 0;
 }
 
-int vcpu_create(struct vm *vm, struct vcpu *vcpu, unsigned int index)
+int vcpu_create(struct vcpu *vcpu, const struct vcpu_env *env,
+		unsigned int index)
 {
 	memset(vcpu, 0, sizeof(*vcpu));
-	vcpu->vm = vm;
+	vcpu->env = env;
 	vcpu->index = index;
-	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+	vcpu->fd = ioctl(env->kvm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (vcpu->fd < 0)
 		return -errno;
-	vcpu->run = mmap(NULL, (size_t)vm->vcpu_mmap_size,
+	vcpu->run = mmap(NULL, (size_t)env->kvm->vcpu_mmap_size,
 			 PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
 	if (vcpu->run == MAP_FAILED) {
 		int ret = -errno;
@@ -63,7 +62,7 @@ int vcpu_create(struct vm *vm, struct vcpu *vcpu, unsigned int index)
 void vcpu_destroy(struct vcpu *vcpu)
 {
 	if (vcpu->run)
-		munmap(vcpu->run, (size_t)vcpu->vm->vcpu_mmap_size);
+		munmap(vcpu->run, (size_t)vcpu->env->kvm->vcpu_mmap_size);
 	if (vcpu->fd >= 0)
 		close(vcpu->fd);
 	vcpu->run = NULL;
@@ -78,7 +77,7 @@ static void handle_io(struct vcpu *vcpu)
 
 	/* String I/O (rep ins/outs) arrives as `count` back-to-back items. */
 	for (uint32_t i = 0; i < run->io.count; i++) {
-		bus_dispatch(&vcpu->vm->pio, run->io.port, data, run->io.size,
+		bus_dispatch(vcpu->env->pio, run->io.port, data, run->io.size,
 			     is_write, 0xff);
 		data += run->io.size;
 	}
@@ -91,7 +90,7 @@ static void handle_mmio(struct vcpu *vcpu)
 
 	if (len > sizeof(run->mmio.data))
 		len = sizeof(run->mmio.data);
-	bus_dispatch(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data, len,
+	bus_dispatch(vcpu->env->mmio, run->mmio.phys_addr, run->mmio.data, len,
 		     run->mmio.is_write, 0);
 }
 
@@ -99,7 +98,7 @@ static void handle_mmio(struct vcpu *vcpu)
 static bool handle_exit(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
-	struct vm *vm = vcpu->vm;
+	struct runctl *rc = vcpu->env->rc;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
@@ -114,11 +113,11 @@ static bool handle_exit(struct vcpu *vcpu)
 		switch (run->system_event.type) {
 		case KVM_SYSTEM_EVENT_SHUTDOWN:
 			log_info("vCPU %u: guest shut down", vcpu->index);
-			vm_request_stop(vm, VM_STOP_POWEROFF, VMON_EXIT_OK);
+			runctl_request_stop(rc, VM_STOP_POWEROFF, VMON_EXIT_OK);
 			return false;
 		case KVM_SYSTEM_EVENT_RESET:
 			log_info("vCPU %u: guest reset", vcpu->index);
-			vm_request_stop(vm, VM_STOP_RESET, VMON_EXIT_OK);
+			runctl_request_stop(rc, VM_STOP_RESET, VMON_EXIT_OK);
 			return false;
 		default:
 			break;
@@ -127,20 +126,22 @@ static bool handle_exit(struct vcpu *vcpu)
 	case KVM_EXIT_HLT:
 		/* Only without an in-kernel LAPIC; ours has one.  Be safe. */
 		log_error("vCPU %u halted with no way to wake it", vcpu->index);
-		vm_request_stop(vm, VM_STOP_GUEST_FAULT, VMON_EXIT_GUEST_FAULT);
+		runctl_request_stop(rc, VM_STOP_GUEST_FAULT, VMON_EXIT_GUEST_FAULT);
 		return false;
 	default:
 		break;
 	}
-	x86_report_fatal_exit(vcpu->fd, vcpu->index, &vm->mem, run);
-	vm_request_stop(vm, VM_STOP_GUEST_FAULT, VMON_EXIT_GUEST_FAULT);
+	if (vcpu->env->report_fatal)
+		vcpu->env->report_fatal(vcpu->fd, vcpu->index, vcpu->env->mem,
+					run);
+	runctl_request_stop(rc, VM_STOP_GUEST_FAULT, VMON_EXIT_GUEST_FAULT);
 	return false;
 }
 
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
-	struct vm *vm = vcpu->vm;
+	struct runctl *rc = vcpu->env->rc;
 	sigset_t set;
 
 	tls_run = vcpu->run;
@@ -149,9 +150,9 @@ static void *vcpu_thread(void *arg)
 	sigdelset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
 
-	while (!vm_stopping(vm)) {
-		vm_vcpu_park_if_paused(vm);
-		if (vm_stopping(vm))
+	while (!runctl_stopping(rc)) {
+		runctl_park_if_paused(rc);
+		if (runctl_stopping(rc))
 			break;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			/*
@@ -164,7 +165,7 @@ static void *vcpu_thread(void *arg)
 			}
 			log_error("vCPU %u: KVM_RUN failed: %s", vcpu->index,
 				  strerror(errno));
-			vm_request_stop(vm, VM_STOP_INTERNAL,
+			runctl_request_stop(rc, VM_STOP_INTERNAL,
 					VMON_EXIT_INTERNAL);
 			break;
 		}

@@ -11,10 +11,25 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-struct vm;
+#include "core/bus.h"
+#include "core/guest_mem.h"
+#include "core/kvm.h"
+#include "core/runctl.h"
+
+/* What a vCPU thread needs of its VM; the machine fills it in once. */
+struct vcpu_env {
+	struct kvm *kvm;
+	struct bus *pio, *mmio;
+	const struct guest_mem *mem;
+	struct runctl *rc;
+	/* Explain an exit the run loop cannot handle (arch/x86/fault.h). */
+	void (*report_fatal)(int vcpu_fd, unsigned int index,
+			     const struct guest_mem *gm,
+			     const struct kvm_run *run);
+};
 
 struct vcpu {
-	struct vm *vm;
+	const struct vcpu_env *env;
 	unsigned int index;
 	int fd;
 	struct kvm_run *run;
@@ -22,7 +37,8 @@ struct vcpu {
 	bool thread_started;
 };
 
-int vcpu_create(struct vm *vm, struct vcpu *vcpu, unsigned int index);
+int vcpu_create(struct vcpu *vcpu, const struct vcpu_env *env,
+		unsigned int index);
 void vcpu_destroy(struct vcpu *vcpu);
 
 /* Start the thread.  0 or -errno. */

@@ -5,9 +5,10 @@
 #include <time.h>
 
 #include "arch/x86/platform.h"
-#include "core/exit_status.h"
-#include "core/log.h"
-#include "core/vm.h"
+#include "lib/clock.h"
+#include "lib/exit_status.h"
+#include "lib/le.h"
+#include "lib/log.h"
 
 /* Offsets inside the block, from platform.h's port numbers. */
 #define OFF_STS		(PLAT_PORT_PM1A_EVT - PLAT_PORT_PM1A_EVT)
@@ -16,21 +17,14 @@
 #define OFF_TMR		(PLAT_PORT_PM_TMR - PLAT_PORT_PM1A_EVT)
 #define OFF_RESET	(PLAT_PORT_ACPI_RESET - PLAT_PORT_PM1A_EVT)
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-int acpi_pm_init(struct acpi_pm *pm, struct vm *vm)
+int acpi_pm_init(struct acpi_pm *pm, const struct stop_sink *stop)
 {
 	memset(pm, 0, sizeof(*pm));
-	pm->vm = vm;
+	if (stop)
+		pm->stop = *stop;
 	/* SMI_CMD is 0 in the FADT: ACPI mode is on from the start. */
 	pm->pm1_cnt = PLAT_PM1_SCI_EN;
-	pm->timer_base_ns = mono_ns();
+	pm->timer_base_ns = clock_mono_ns();
 	return -pthread_mutex_init(&pm->lock, NULL);
 }
 
@@ -42,14 +36,14 @@ void acpi_pm_destroy(struct acpi_pm *pm)
 static void event(struct acpi_pm *pm, enum acpi_pm_event ev)
 {
 	pm->last_event = ev;
-	if (!pm->vm)
+	if (!stop_sink_connected(&pm->stop))
 		return;
 	if (ev == ACPI_PM_POWEROFF) {
 		log_info("ACPI: guest entered S5 (power off)");
-		vm_request_stop(pm->vm, VM_STOP_POWEROFF, VMON_EXIT_OK);
+		stop_request(&pm->stop, VM_STOP_POWEROFF, VMON_EXIT_OK);
 	} else {
 		log_info("ACPI: guest wrote the reset register");
-		vm_request_stop(pm->vm, VM_STOP_RESET, VMON_EXIT_OK);
+		stop_request(&pm->stop, VM_STOP_RESET, VMON_EXIT_OK);
 	}
 }
 
@@ -82,7 +76,7 @@ static uint8_t read_byte(struct acpi_pm *pm, uint64_t off)
 	case OFF_TMR + 2:
 	case OFF_TMR + 3:
 		/* 32-bit counter at 3.579545 MHz (FADT TMR_VAL_EXT). */
-		tmr = (uint32_t)((mono_ns() - pm->timer_base_ns) *
+		tmr = (uint32_t)((clock_mono_ns() - pm->timer_base_ns) *
 				 ACPI_PM_TIMER_HZ / 1000000000ULL);
 		return (uint8_t)(tmr >> (8 * (off - OFF_TMR)));
 	default:
@@ -102,8 +96,7 @@ void acpi_pm_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 			data[i] = read_byte(pm, offset + i);
 		goto out;
 	}
-	for (uint32_t i = 0; i < len && i < 4; i++)
-		v |= (uint32_t)data[i] << (8 * i);
+	v = (uint32_t)le_get(data, len < 4 ? len : 4);
 
 	if (offset == OFF_STS) {
 		/* Status bits are write-1-to-clear (ACPI 4.8.3.1). */

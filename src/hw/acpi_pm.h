@@ -12,19 +12,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct vm;
+#include "core/stop.h"
 
 enum acpi_pm_event { ACPI_PM_NONE, ACPI_PM_POWEROFF, ACPI_PM_RESET };
 
 struct acpi_pm {
-	struct vm *vm;		/* NULL in unit tests */
+	struct stop_sink stop;	/* power-off and reset */
 	pthread_mutex_t lock;
 	uint16_t pm1_sts, pm1_en, pm1_cnt;
 	uint64_t timer_base_ns;
 	enum acpi_pm_event last_event;	/* for unit tests */
 };
 
-int acpi_pm_init(struct acpi_pm *pm, struct vm *vm);
+/* stop may be NULL: not connected (unit tests). */
+int acpi_pm_init(struct acpi_pm *pm, const struct stop_sink *stop);
 void acpi_pm_destroy(struct acpi_pm *pm);
 
 /* One handler for the whole 16-port block at PLAT_PORT_PM1A_EVT. */

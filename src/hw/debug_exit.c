@@ -3,12 +3,12 @@
 
 #include <string.h>
 
-#include "core/log.h"
-#include "core/vm.h"
+#include "lib/le.h"
+#include "lib/log.h"
 
-void debug_exit_init(struct debug_exit *d, struct vm *vm)
+void debug_exit_init(struct debug_exit *d, const struct stop_sink *stop)
 {
-	d->vm = vm;
+	d->stop = stop ? *stop : (struct stop_sink){ 0 };
 	d->last_status = -1;
 }
 
@@ -16,20 +16,19 @@ void debug_exit_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 		   bool is_write)
 {
 	struct debug_exit *d = opaque;
-	uint32_t v = 0;
+	uint32_t v;
 
 	if (!is_write) {
 		memset(data, 0xff, len);
 		return;
 	}
 	/* QEMU takes the value at the access's own width. */
-	for (uint32_t i = 0; i < len && i < 4; i++)
-		v |= (uint32_t)data[i] << (8 * i);
+	v = (uint32_t)le_get(data, len < 4 ? len : 4);
 	d->last_status = debug_exit_status(v);
-	if (d->vm) {
+	if (stop_sink_connected(&d->stop)) {
 		log_info("debug-exit: guest wrote 0x%x, exit status %d", v,
 			 d->last_status);
-		vm_request_stop(d->vm, VM_STOP_DEBUG_EXIT, d->last_status);
+		stop_request(&d->stop, VM_STOP_DEBUG_EXIT, d->last_status);
 	}
 }
 

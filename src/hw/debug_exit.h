@@ -13,10 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct vm;
+#include "core/stop.h"
 
 struct debug_exit {
-	struct vm *vm;		/* NULL in unit tests */
+	struct stop_sink stop;
 	int last_status;	/* -1 until written */
 };
 
@@ -25,7 +25,8 @@ struct post_port {
 	uint8_t last;
 };
 
-void debug_exit_init(struct debug_exit *d, struct vm *vm);
+/* stop may be NULL: not connected (unit tests). */
+void debug_exit_init(struct debug_exit *d, const struct stop_sink *stop);
 void debug_exit_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 		   bool is_write);
 

@@ -7,10 +7,8 @@
 
 #include <string.h>
 
-#include "arch/x86/platform.h"
-#include "core/exit_status.h"
-#include "core/log.h"
-#include "core/vm.h"
+#include "lib/exit_status.h"
+#include "lib/log.h"
 
 #define CMD_READ_CTR	0x20
 #define CMD_WRITE_CTR	0x60
@@ -30,10 +28,14 @@
 
 #define KBD_ACK		0xfa
 
-int i8042_init(struct i8042 *k, struct vm *vm)
+int i8042_init(struct i8042 *k, const struct irq_line *irq,
+	       const struct stop_sink *stop)
 {
 	memset(k, 0, sizeof(*k));
-	k->vm = vm;
+	if (irq)
+		k->irq = *irq;
+	if (stop)
+		k->stop = *stop;
 	k->ctr = I8042_CTR_KBDINT | I8042_CTR_XLATE;
 	k->outport = 0x01;	/* reset line not asserted */
 	return -pthread_mutex_init(&k->lock, NULL);
@@ -52,8 +54,7 @@ static void update_irq(struct i8042 *k)
 	if (level == k->irq_level)
 		return;
 	k->irq_level = level;
-	if (k->vm)
-		vm_set_irq_line(k->vm, PLAT_IRQ_KEYBOARD, level);
+	irq_line_set(&k->irq, level);
 }
 
 static void push(struct i8042 *k, uint8_t v, bool aux)
@@ -68,9 +69,9 @@ static void push(struct i8042 *k, uint8_t v, bool aux)
 static void request_reset(struct i8042 *k)
 {
 	k->reset_requested = true;
-	if (k->vm) {
+	if (stop_sink_connected(&k->stop)) {
 		log_info("i8042: guest pulsed the reset line");
-		vm_request_stop(k->vm, VM_STOP_RESET, VMON_EXIT_OK);
+		stop_request(&k->stop, VM_STOP_RESET, VMON_EXIT_OK);
 	}
 }
 

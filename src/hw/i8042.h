@@ -12,12 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct vm;
+#include "core/irq_line.h"
+#include "core/stop.h"
 
 #define I8042_OUTQ 16
 
 struct i8042 {
-	struct vm *vm;		/* NULL in unit tests */
+	struct irq_line irq;	/* the keyboard's ISA line (IRQ 1) */
+	struct stop_sink stop;	/* the CPU reset line */
 	pthread_mutex_t lock;
 	uint8_t ctr;		/* controller command byte */
 	uint8_t pending_cmd;	/* command waiting for its data byte */
@@ -26,10 +28,12 @@ struct i8042 {
 	unsigned int out_head, out_count;
 	bool out_is_aux;
 	int irq_level;
-	bool reset_requested;	/* for unit tests without a vm */
+	bool reset_requested;	/* for unit tests */
 };
 
-int i8042_init(struct i8042 *k, struct vm *vm);
+/* irq and stop may be NULL: not connected (unit tests). */
+int i8042_init(struct i8042 *k, const struct irq_line *irq,
+	       const struct stop_sink *stop);
 void i8042_destroy(struct i8042 *k);
 
 /* Handlers for port 0x60 (data) and 0x64 (status/command). */

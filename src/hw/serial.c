@@ -5,13 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/vm.h"
-
-int serial_init(struct serial *s, struct vm *vm, unsigned int irq, int out_fd)
+int serial_init(struct serial *s, const struct irq_line *irq, int out_fd)
 {
 	memset(s, 0, sizeof(*s));
-	s->vm = vm;
-	s->irq = irq;
+	if (irq)
+		s->irq = *irq;
 	s->out_fd = out_fd;
 	s->lcr = 0x03;			/* 8N1, what firmware leaves */
 	s->msr = 0xb0;			/* DCD, DSR, CTS asserted */
@@ -45,8 +43,7 @@ static void update_irq(struct serial *s)
 	if (level == s->irq_level)
 		return;
 	s->irq_level = level;
-	if (s->vm)
-		vm_set_irq_line(s->vm, s->irq, level);
+	irq_line_set(&s->irq, level);
 }
 
 static void tx_byte(struct serial *s, uint8_t b)

@@ -12,13 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct vm;
+#include "core/irq_line.h"
 
 #define SERIAL_RX_CAP 1024	/* bytes of input queued for the guest */
 
 struct serial {
-	struct vm *vm;		/* for the IRQ line; NULL in unit tests */
-	unsigned int irq;
+	struct irq_line irq;	/* COM1's ISA line */
 	int out_fd;		/* -1: output discarded */
 	pthread_mutex_t lock;
 
@@ -32,7 +31,8 @@ struct serial {
 	uint64_t tx_bytes, tx_dropped;
 };
 
-int serial_init(struct serial *s, struct vm *vm, unsigned int irq, int out_fd);
+/* irq may be NULL: no interrupt line (unit tests). */
+int serial_init(struct serial *s, const struct irq_line *irq, int out_fd);
 void serial_destroy(struct serial *s);
 
 /* Bus handler for the 8 registers. */

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "core/irq_routing.h"
-#include "core/log.h"
+#include "lib/log.h"
 #include "pci/pci.h"
 
 /* Capability layout (PCI 3.0, 6.8.2.1): ID, next, control, table, PBA. */

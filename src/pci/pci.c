@@ -6,9 +6,9 @@
 #include "pci/pci.h"
 
 #include <errno.h>
-#include <linux/kvm.h>
 #include <string.h>
-#include <sys/ioctl.h>
+
+#include "lib/le.h"
 
 /* CONFIG_ADDRESS (3.2.2.3.2): enable, bus, device, function, register. */
 #define CF8_ENABLE		0x80000000u
@@ -23,12 +23,6 @@
 static bool overlaps(uint32_t reg, uint32_t len, uint32_t start, uint32_t n)
 {
 	return reg < start + n && start < reg + len;
-}
-
-static void cfg_put(uint8_t *cfg, uint32_t off, uint32_t v, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++)
-		cfg[off + i] = (uint8_t)(v >> (8 * i));
 }
 
 /* ---- INTx ------------------------------------------------------------- */
@@ -47,13 +41,8 @@ static void line_adjust(struct pci_host *h, uint32_t gsi, bool up)
 		h->intx_count[i]--;
 	after = h->intx_count[i] > 0;
 	if (before != after) {
-		struct kvm_irq_level irq = { .irq = gsi, .level = after };
-
 		h->gsi_level[i] = after;
-		if (h->vm_fd >= 0 && ioctl(h->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-			log_ratelimited(&h->rl, LOG_ERROR,
-					"KVM_IRQ_LINE gsi %u level %d: %s", gsi,
-					after, strerror(errno));
+		irq_line_set(&h->intx[i], after);
 	}
 	pthread_mutex_unlock(&h->lock);
 }
@@ -80,7 +69,7 @@ void pci_intx_set(struct pci_dev *d, bool level)
 		status |= PCI_STATUS_INTERRUPT;
 	else
 		status &= (uint16_t)~PCI_STATUS_INTERRUPT;
-	cfg_put(d->cfg, PCI_STATUS, status, 2);
+	le_put(d->cfg + PCI_STATUS, 2, status);
 	intx_update(d);
 }
 
@@ -232,21 +221,6 @@ void pci_cfg_write(struct pci_host *h, unsigned int dev, unsigned int fn,
 	pci_dev_unlock(d);
 }
 
-static uint32_t get_le(const uint8_t *data, uint32_t len)
-{
-	uint32_t v = 0;
-
-	for (uint32_t i = 0; i < len && i < 4; i++)
-		v |= (uint32_t)data[i] << (8 * i);
-	return v;
-}
-
-static void put_le(uint8_t *data, uint32_t len, uint32_t v)
-{
-	for (uint32_t i = 0; i < len && i < 4; i++)
-		data[i] = (uint8_t)(v >> (8 * i));
-}
-
 /*
  * Configuration mechanism #1.  Only a dword access to 0xcf8 is the
  * address register; byte and word accesses there are other (absent) ISA
@@ -266,9 +240,9 @@ void pci_cf8_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 		}
 		pthread_mutex_lock(&h->lock);
 		if (is_write)
-			h->cf8 = get_le(data, 4) & CF8_WRITABLE;
+			h->cf8 = le_get(data, 4) & CF8_WRITABLE;
 		else
-			put_le(data, 4, h->cf8);
+			le_put(data, 4, h->cf8);
 		pthread_mutex_unlock(&h->lock);
 		return;
 	}
@@ -283,9 +257,9 @@ void pci_cf8_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 	}
 	if (is_write)
 		pci_cfg_write(h, (a >> 11) & 31, (a >> 8) & 7, reg, len,
-			      get_le(data, len));
+			      le_get(data, len));
 	else
-		put_le(data, len,
+		le_put(data, len,
 		       pci_cfg_read(h, (a >> 11) & 31, (a >> 8) & 7, reg, len));
 }
 
@@ -309,9 +283,9 @@ void pci_ecam_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 			return;
 		}
 		if (is_write)
-			pci_cfg_write(h, dev, fn, reg, n, get_le(data, n));
+			pci_cfg_write(h, dev, fn, reg, n, le_get(data, n));
 		else
-			put_le(data, n, pci_cfg_read(h, dev, fn, reg, n));
+			le_put(data, n, pci_cfg_read(h, dev, fn, reg, n));
 		off += n;
 		data += n;
 		len -= n;
@@ -338,14 +312,14 @@ int pci_dev_init(struct pci_host *h, struct pci_dev *d, const char *name,
 		d->bar[i].dev = d;
 		d->bar[i].index = i;
 	}
-	cfg_put(d->cfg, PCI_VENDOR_ID, vendor, 2);
-	cfg_put(d->cfg, PCI_DEVICE_ID, device, 2);
+	le_put(d->cfg + PCI_VENDOR_ID, 2, vendor);
+	le_put(d->cfg + PCI_DEVICE_ID, 2, device);
 	d->cfg[PCI_REVISION_ID] = revision;
-	cfg_put(d->cfg, PCI_CLASS_PROG, class_code, 3);
+	le_put(d->cfg + PCI_CLASS_PROG, 3, class_code);
 	d->cfg[PCI_HEADER_TYPE] = 0;		/* type 0, single function */
-	cfg_put(d->cfg, PCI_SUBSYSTEM_VENDOR_ID, subsys_vendor, 2);
-	cfg_put(d->cfg, PCI_SUBSYSTEM_ID, subsys_id, 2);
-	cfg_put(d->wmask, PCI_COMMAND, COMMAND_WRITABLE, 2);
+	le_put(d->cfg + PCI_SUBSYSTEM_VENDOR_ID, 2, subsys_vendor);
+	le_put(d->cfg + PCI_SUBSYSTEM_ID, 2, subsys_id);
+	le_put(d->wmask + PCI_COMMAND, 2, COMMAND_WRITABLE);
 	d->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
 	d->wmask[PCI_LATENCY_TIMER] = 0xff;
 	d->wmask[PCI_INTERRUPT_LINE] = 0xff;
@@ -360,8 +334,8 @@ int pci_dev_add_bar(struct pci_dev *d, int bar, uint64_t size)
 	d->bar[bar].size = size;
 	/* Address bits above the size are writable; the flags (32-bit,
 	 * non-prefetchable memory: all zero) are not (6.2.5.1). */
-	cfg_put(d->wmask, PCI_BAR0 + 4 * (uint32_t)bar,
-		(uint32_t)~(size - 1), 4);
+	le_put(d->wmask + PCI_BAR0 + 4 * (uint32_t)bar, 4,
+	       (uint32_t)~(size - 1));
 	return 0;
 }
 
@@ -381,8 +355,8 @@ uint8_t pci_dev_add_cap(struct pci_dev *d, const void *cap,
 		d->cfg[d->last_cap + 1] = (uint8_t)off;
 	else
 		d->cfg[PCI_CAPABILITY_LIST] = (uint8_t)off;
-	cfg_put(d->cfg, PCI_STATUS, pci_cfg16(d, PCI_STATUS) |
-		PCI_STATUS_CAP_LIST, 2);
+	le_put(d->cfg + PCI_STATUS, 2,
+	       pci_cfg16(d, PCI_STATUS) | PCI_STATUS_CAP_LIST);
 	d->last_cap = (uint8_t)off;
 	d->cap_end = (uint8_t)(off + len);
 	return (uint8_t)off;
@@ -401,7 +375,7 @@ static int place_bars(struct pci_host *h, struct pci_dev *d)
 		at = (next + size - 1) & ~(size - 1);
 		if (at + size > PLAT_PCI_MMIO_START + PLAT_PCI_MMIO_SIZE)
 			return -ENOSPC;
-		cfg_put(d->cfg, PCI_BAR0 + 4 * (uint32_t)i, (uint32_t)at, 4);
+		le_put(d->cfg + PCI_BAR0 + 4 * (uint32_t)i, 4, (uint32_t)at);
 		next = at + size;
 	}
 	h->next_mmio = next;
@@ -430,8 +404,8 @@ static int plug_at(struct pci_host *h, struct pci_dev *d, unsigned int slot)
 	pci_dev_lock(d);
 	/* Decoding on, as firmware leaves devices it has placed. */
 	if (has_bar)
-		cfg_put(d->cfg, PCI_COMMAND, pci_cfg16(d, PCI_COMMAND) |
-			PCI_COMMAND_MEMORY, 2);
+		le_put(d->cfg + PCI_COMMAND, 2,
+		       pci_cfg16(d, PCI_COMMAND) | PCI_COMMAND_MEMORY);
 	bars_update(d);
 	pci_dev_unlock(d);
 	h->slot[slot] = d;
@@ -458,7 +432,7 @@ void pci_dev_destroy(struct pci_dev *d)
 		h->slot[d->slot] = NULL;
 		pci_dev_lock(d);
 		pci_intx_set(d, false);
-		cfg_put(d->cfg, PCI_COMMAND, 0, 2);
+		le_put(d->cfg + PCI_COMMAND, 2, 0);
 		bars_update(d);
 		pci_dev_unlock(d);
 	}
@@ -468,6 +442,14 @@ void pci_dev_destroy(struct pci_dev *d)
 }
 
 /* ---- Host ----------------------------------------------------------------- */
+
+void pci_host_connect_intx(struct pci_host *h, const struct irq_line *lines)
+{
+	pthread_mutex_lock(&h->lock);
+	for (unsigned int i = 0; i < PLAT_PCI_GSI_COUNT; i++)
+		h->intx[i] = lines[i];
+	pthread_mutex_unlock(&h->lock);
+}
 
 int pci_host_init(struct pci_host *h, int vm_fd, struct bus *pio,
 		  struct bus *mmio, struct irq_routing *routing)

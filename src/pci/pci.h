@@ -15,8 +15,8 @@
  * INTx: every device uses pin INTA, routed to GSI PLAT_PCI_GSI_BASE +
  * (slot + pin) % PLAT_PCI_GSI_COUNT (the DSDT's _PRT says the same),
  * level-triggered.  Lines are shared: the host counts the devices that
- * assert each GSI and raises or lowers it with KVM_IRQ_LINE on the
- * transitions.
+ * assert each GSI and raises or lowers it on the transitions, through the
+ * irq lines the board connects (pci_host_connect_intx).
  *
  * Locking: each device has one mutex, taken around every config-space
  * access, BAR access and MSI-X access; device code reached from the VMM
@@ -34,7 +34,9 @@
 
 #include "arch/x86/platform.h"
 #include "core/bus.h"
-#include "core/log.h"
+#include "core/irq_line.h"
+#include "lib/le.h"
+#include "lib/log.h"
 #include "pci/msix.h"
 
 #define PCI_SLOTS		32
@@ -123,7 +125,7 @@ struct pci_dev {
 };
 
 struct pci_host {
-	int vm_fd;			/* -1: no KVM (unit tests) */
+	int vm_fd;			/* MSI-X irqfds; -1: no KVM (tests) */
 	struct bus *pio, *mmio;		/* may be NULL in unit tests */
 	struct irq_routing *routing;
 	pthread_mutex_t lock;		/* cf8, intx_count, next_mmio */
@@ -131,6 +133,7 @@ struct pci_host {
 	struct pci_dev *slot[PCI_SLOTS];
 	struct pci_dev bridge;
 	unsigned int intx_count[PLAT_PCI_GSI_COUNT];
+	struct irq_line intx[PLAT_PCI_GSI_COUNT];	/* unset: not wired */
 	uint64_t next_mmio;		/* BAR allocator */
 	bool ecam_registered, cf8_registered;
 	/* GSI levels as last set (for tests and diagnostics). */
@@ -145,6 +148,8 @@ struct pci_host {
  */
 int pci_host_init(struct pci_host *h, int vm_fd, struct bus *pio,
 		  struct bus *mmio, struct irq_routing *routing);
+/* Wire GSI PLAT_PCI_GSI_BASE + i to lines[i] (PLAT_PCI_GSI_COUNT lines). */
+void pci_host_connect_intx(struct pci_host *h, const struct irq_line *lines);
 /* Unregister everything; devices must have been destroyed first. */
 void pci_host_destroy(struct pci_host *h);
 
@@ -213,13 +218,12 @@ void pci_ecam_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 /* Little-endian config-space helpers. */
 static inline uint16_t pci_cfg16(const struct pci_dev *d, uint32_t off)
 {
-	return (uint16_t)(d->cfg[off] | d->cfg[off + 1] << 8);
+	return le16_get(d->cfg + off);
 }
 
 static inline uint32_t pci_cfg32(const struct pci_dev *d, uint32_t off)
 {
-	return (uint32_t)d->cfg[off] | (uint32_t)d->cfg[off + 1] << 8 |
-	       (uint32_t)d->cfg[off + 2] << 16 | (uint32_t)d->cfg[off + 3] << 24;
+	return le32_get(d->cfg + off);
 }
 
 #endif

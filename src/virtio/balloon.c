@@ -15,6 +15,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "lib/util.h"
+
 #define PCI_CLASS_OTHER		0x00ff00
 #define PAGE_SIZE		(1ull << BALLOON_PAGE_SHIFT)
 
@@ -33,8 +35,7 @@ static const char *const counter_names[BALLOON_C_NR] = {
 
 static struct virtio_balloon *to_balloon(struct virtio_dev *vd)
 {
-	return (struct virtio_balloon *)((char *)vd -
-					 offsetof(struct virtio_balloon, vd));
+	return container_of(vd, struct virtio_balloon, vd);
 }
 
 /* ---- inflate and deflate ----------------------------------------------- */
@@ -294,6 +295,11 @@ static const struct virtio_dev_ops balloon_ops = {
 	.reset = balloon_reset,
 	.destroy = balloon_destroy,
 };
+
+struct virtio_balloon *virtio_balloon_of(struct virtio_dev *vd)
+{
+	return vd && vd->ops == &balloon_ops ? to_balloon(vd) : NULL;
+}
 
 /* ---- the VMM's side ---------------------------------------------------- */
 

@@ -33,9 +33,16 @@
 #include <sys/uio.h>
 
 #include "core/evloop.h"
-#include "core/metrics.h"
-#include "core/vm_config.h"
+#include "lib/metrics.h"
 #include "virtio/virtio.h"
+
+/* The device, as the configuration gives it. */
+struct balloon_config {
+	bool enabled;
+	uint32_t target_mib;
+	bool deflate_on_oom;
+	uint32_t stats_interval_s;	/* 0: statistics off */
+};
 
 #define VIRTIO_BALLOON_F_MUST_TELL_HOST	0
 #define VIRTIO_BALLOON_F_STATS_VQ	1
@@ -111,6 +118,9 @@ struct virtio_balloon {
 struct virtio_balloon *virtio_balloon_new(const struct balloon_config *cfg,
 					  struct evloop *loop,
 					  struct metrics *registry);
+
+/* vd as the balloon it is, or NULL when it is another type. */
+struct virtio_balloon *virtio_balloon_of(struct virtio_dev *vd);
 
 /* For the VMM thread, outside device callbacks (they take the lock). */
 void virtio_balloon_set_target(struct virtio_balloon *b, uint32_t mib);

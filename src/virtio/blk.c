@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +28,10 @@
 #include <unistd.h>
 
 #include "core/evloop.h"
-#include "core/vm.h"
+#include "lib/err.h"
+#include "lib/le.h"
+#include "lib/util.h"
 #include "virtio/blk_io.h"
-#include "virtio/devices.h"
 #include "virtio/virtio_pci.h"
 
 #define PCI_CLASS_STORAGE_OTHER	0x018000
@@ -53,16 +53,10 @@ enum {
 
 static struct virtio_blk *to_blk(struct virtio_dev *vd)
 {
-	return (struct virtio_blk *)((char *)vd - offsetof(struct virtio_blk, vd));
+	return container_of(vd, struct virtio_blk, vd);
 }
 
 /* ---- Configuration space (5.2.4) ---------------------------------------- */
-
-static void put_le(uint8_t *p, unsigned int len, uint64_t v)
-{
-	for (unsigned int i = 0; i < len; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static void blk_config_read(struct virtio_dev *vd, uint32_t off, void *buf,
 			    uint32_t len)
@@ -70,15 +64,15 @@ static void blk_config_read(struct virtio_dev *vd, uint32_t off, void *buf,
 	struct virtio_blk *b = to_blk(vd);
 	uint8_t img[BLK_CONFIG_SIZE] = { 0 };
 
-	put_le(img + 0, 8, b->disk.capacity);
-	put_le(img + 12, 4, BLK_SEG_MAX);			/* seg_max */
-	put_le(img + 20, 4, BLK_SECTOR_SIZE);			/* blk_size */
-	put_le(img + 34, 2, 1);					/* num_queues */
-	put_le(img + 36, 4, BLK_MAX_DISCARD_SECTORS);
-	put_le(img + 40, 4, 1);					/* max_discard_seg */
-	put_le(img + 44, 4, BLK_DISCARD_ALIGN);
-	put_le(img + 48, 4, BLK_MAX_WZ_SECTORS);
-	put_le(img + 52, 4, 1);				/* max_write_zeroes_seg */
+	le_put(img + 0, 8, b->disk.capacity);
+	le_put(img + 12, 4, BLK_SEG_MAX);			/* seg_max */
+	le_put(img + 20, 4, BLK_SECTOR_SIZE);			/* blk_size */
+	le_put(img + 34, 2, 1);					/* num_queues */
+	le_put(img + 36, 4, BLK_MAX_DISCARD_SECTORS);
+	le_put(img + 40, 4, 1);					/* max_discard_seg */
+	le_put(img + 44, 4, BLK_DISCARD_ALIGN);
+	le_put(img + 48, 4, BLK_MAX_WZ_SECTORS);
+	le_put(img + 52, 4, 1);				/* max_write_zeroes_seg */
 	img[56] = 1;				/* write_zeroes_may_unmap */
 	/* The transport keeps off + len inside config_size. */
 	memcpy(buf, img + off, len);
@@ -463,16 +457,8 @@ static const struct virtio_dev_ops blk_ops = {
 
 /* ---- Images ------------------------------------------------------------- */
 
-__attribute__((format(printf, 4, 5)))
-static int say(char *err, size_t len, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return ret;
-}
+/* Into the caller's buffer (lib/err.h); a short name for short lines. */
+#define say err_say
 
 static int lock_image(int fd, bool ro)
 {
@@ -664,18 +650,9 @@ err:
 
 /* ---- Drives on a running VM ------------------------------------------- */
 
-struct virtio_blk *virtio_blk_find(struct vm *vm, const char *id)
+struct virtio_blk *virtio_blk_of(struct virtio_dev *vd)
 {
-	if (!vm->virtio || !id)
-		return NULL;
-	for (unsigned int i = 0; i < vm->virtio->nr; i++) {
-		struct virtio_dev *vd = vm->virtio->dev[i]->vd;
-
-		if (vd->ops == &blk_ops && to_blk(vd)->id &&
-		    !strcmp(to_blk(vd)->id, id))
-			return to_blk(vd);
-	}
-	return NULL;
+	return vd && vd->ops == &blk_ops ? to_blk(vd) : NULL;
 }
 
 int virtio_blk_set_media(struct virtio_blk *b, const char *path, char *err,

@@ -41,7 +41,7 @@
  *   unknown flags, or unmap on DISCARD                  UNSUPP (5.2.6.2)
  *   unknown type (GET_LIFETIME, SECURE_ERASE, zoned...) UNSUPP
  *
- * Cache modes (vm_config.h): writeback makes FLUSH an fdatasync; unsafe
+ * Cache modes (struct disk_config): writeback makes FLUSH an fdatasync; unsafe
  * completes it at once without touching the file.  In writeback mode a
  * driver that does not accept FLUSH gets every write made durable
  * (RWF_DSYNC), as 5.2.6.2 requires when FLUSH is offered and refused.
@@ -53,13 +53,25 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "core/metrics.h"
-#include "core/vm_config.h"
+#include "lib/metrics.h"
 #include "virtio/virtio.h"
 
 struct evloop;
-struct vm;
 struct blk_io;
+
+/* A disk, as the configuration gives it. */
+enum disk_cache {
+	DISK_CACHE_UNSAFE,	/* flush is a no-op (Firecracker's Unsafe) */
+	DISK_CACHE_WRITEBACK,	/* flush = fdatasync (Firecracker's Writeback) */
+};
+
+struct disk_config {
+	const char *id;		/* API drive_id; GET_ID serial; may be NULL */
+	const char *path;
+	bool read_only;
+	bool is_root;		/* Firecracker's is_root_device */
+	enum disk_cache cache;
+};
 
 /* Feature bits (5.2.3). */
 #define VIRTIO_BLK_F_SIZE_MAX		1
@@ -245,8 +257,8 @@ void blk_poll_adapt(struct blk_poll *p, uint64_t window, bool hit,
 void blk_poll_kick_result(struct blk_poll *p, bool hit);
 void blk_settle(struct virtio_blk *b, struct virtq *vq, bool kicked);
 
-/* The block device with this drive id on vm, or NULL. */
-struct virtio_blk *virtio_blk_find(struct vm *vm, const char *id);
+/* vd as the block device it is, or NULL when it is another type. */
+struct virtio_blk *virtio_blk_of(struct virtio_dev *vd);
 
 /*
  * Media change (Firecracker's PATCH /drives/{id}): switch to the image

@@ -39,6 +39,7 @@
  * then notifications stay off and the device comes back through its own
  * queue eventfd, after the loop has served everything else.
  */
+#include "lib/clock.h"
 #include "virtio/blk.h"
 
 #include <stdlib.h>
@@ -46,14 +47,6 @@
 #include <unistd.h>
 
 #include "virtio/blk_io.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static inline void cpu_relax(void)
 {
@@ -117,7 +110,7 @@ static bool poll_queue(struct virtio_blk *b, struct virtq *vq, uint64_t window,
 		       bool kicked)
 {
 	struct blk_poll *p = &b->poll;
-	uint64_t t = now_ns(), from = t, stop = t + BLK_POLL_BUDGET_NS;
+	uint64_t t = clock_mono_ns(), from = t, stop = t + BLK_POLL_BUDGET_NS;
 	bool first = kicked && window == p->max_ns;
 
 	for (;;) {
@@ -126,7 +119,7 @@ static bool poll_queue(struct virtio_blk *b, struct virtq *vq, uint64_t window,
 		virtio_lock(&b->vd);
 		if (!blk_usable(b, vq))
 			return false;
-		t = now_ns();
+		t = clock_mono_ns();
 		if (virtq_avail_pending(vq)) {
 			if (first)
 				blk_poll_kick_result(p, true);
@@ -136,7 +129,7 @@ static bool poll_queue(struct virtio_blk *b, struct virtq *vq, uint64_t window,
 			blk_serve(b, vq);
 			if (b->io->inflight || !window)
 				return true;	/* its completion wakes us */
-			from = now_ns();
+			from = clock_mono_ns();
 			continue;
 		}
 		if (t - from >= window) {

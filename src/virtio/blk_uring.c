@@ -28,6 +28,7 @@
  * image are done at once on the VMM thread (preadv2/pwritev2), larger
  * ones still through the ring.
  */
+#include "lib/util.h"
 #include "virtio/blk_io.h"
 
 #include <errno.h>
@@ -40,7 +41,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "lib/log.h"
 #include "virtio/blk.h"
 
 /* Rounds of reap-and-resubmit per kick before leaving it to the loop. */
@@ -91,7 +92,7 @@ static int copy_inline(struct blk_uring *u, struct blk_req *r)
 
 static struct blk_uring *to_uring(struct blk_io *io)
 {
-	return (struct blk_uring *)((char *)io - offsetof(struct blk_uring, io));
+	return container_of(io, struct blk_uring, io);
 }
 
 /* Hand prepared SQEs to the kernel. */

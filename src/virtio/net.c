@@ -33,12 +33,15 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "lib/iov.h"
+#include "lib/util.h"
 #include "virtio/tap.h"
 
 _Static_assert(sizeof(struct virtio_net_hdr) == NET_HDR_LEN, "header");
@@ -69,7 +72,7 @@ static const char *const counter_names[NET_M_NR] = {
 
 static struct virtio_net *to_net(struct virtio_dev *vd)
 {
-	return (struct virtio_net *)((char *)vd - offsetof(struct virtio_net, vd));
+	return container_of(vd, struct virtio_net, vd);
 }
 
 static void count(struct virtio_net *net, enum net_counter i, uint64_t n)
@@ -117,8 +120,6 @@ enum net_tx_verdict net_tx_build(const struct virtq_chain *c,
 				 struct iovec *out, unsigned int *nr_out)
 {
 	uint32_t frame, end;
-	size_t skip = NET_HDR_LEN;
-	unsigned int k = 1;
 
 	*nr_out = 0;
 	if (c->nr_in)
@@ -143,21 +144,10 @@ enum net_tx_verdict net_tx_build(const struct virtq_chain *c,
 		return NET_TX_BAD_GSO;
 	hdr->num_buffers = 0;	/* 5.1.6.2.1: unused on transmit */
 
+	/* The frame as the guest's buffers after the header: no copy. */
 	out[0] = (struct iovec){ .iov_base = hdr, .iov_len = NET_HDR_LEN };
-	for (unsigned int i = 0; i < c->nr_out; i++) {
-		const struct iovec *v = &c->iov[i];
-
-		if (skip >= v->iov_len) {
-			skip -= v->iov_len;
-			continue;
-		}
-		out[k++] = (struct iovec){
-			.iov_base = (uint8_t *)v->iov_base + skip,
-			.iov_len = v->iov_len - skip,
-		};
-		skip = 0;
-	}
-	*nr_out = k;
+	*nr_out = 1 + iov_slice(c->iov, c->nr_out, NET_HDR_LEN, SIZE_MAX,
+				out + 1, c->nr_out);
 	return NET_TX_OK;
 }
 
@@ -301,27 +291,6 @@ static int rx_fill(struct virtio_net *net, struct virtq *vq,
 	return 0;
 }
 
-/* Write len bytes at offset off of iov[0 .. n) (the header's fix-ups). */
-static void iov_put(struct iovec *iov, unsigned int n, size_t off,
-		    const void *src, size_t len)
-{
-	const uint8_t *s = src;
-
-	for (unsigned int i = 0; i < n && len; i++) {
-		size_t k;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - off < len ? iov[i].iov_len - off : len;
-		memcpy((uint8_t *)iov[i].iov_base + off, s, k);
-		s += k;
-		len -= k;
-		off = 0;
-	}
-}
-
 /* Hand a frame of n bytes (header included) over the held chains. */
 static void rx_complete(struct virtio_net *net, struct virtq *vq, size_t n)
 {
@@ -335,12 +304,12 @@ static void rx_complete(struct virtio_net *net, struct virtq *vq, size_t n)
 
 		l -= l < b ? l : b;
 	}
-	iov_put(net->rx_iov + net->rx_iov_first, first->nr_iov,
+	iov_from_buf(net->rx_iov + net->rx_iov_first, first->nr_iov,
 		offsetof(struct virtio_net_hdr, num_buffers), &used, 2);
 	if (!virtio_has_feature(&net->vd, VIRTIO_NET_F_GUEST_CSUM)) {
 		uint8_t zero = 0;	/* 5.1.6.4.1: flags 0 */
 
-		iov_put(net->rx_iov + net->rx_iov_first, first->nr_iov, 0,
+		iov_from_buf(net->rx_iov + net->rx_iov_first, first->nr_iov, 0,
 			&zero, 1);
 	}
 	for (uint16_t i = 0; i < used; i++) {
@@ -626,7 +595,8 @@ void virtio_net_default_mac(const char *tap, unsigned long pid, uint8_t mac[6])
 
 struct virtio_net *virtio_net_from_config(const struct net_config *cfg,
 					  struct evloop *loop,
-					  struct metrics *registry)
+					  struct metrics *registry,
+					  struct vmon_err *e)
 {
 	struct virtio_net_params p = { .tap = cfg->tap, .loop = loop,
 				       .registry = registry };
@@ -636,8 +606,9 @@ struct virtio_net *virtio_net_from_config(const struct net_config *cfg,
 
 	p.fd = tap_open(cfg->tap, err, sizeof(err));
 	if (p.fd < 0) {
-		log_error("--net tap=%s: %s", cfg->tap ? cfg->tap : "", err);
-		errno = EINVAL;		/* a bad argument: vmon exits 2 */
+		/* The TAP device is the operator's to provide. */
+		err_set(e, ERR_USAGE, p.fd, "--net tap=%s: %s",
+			cfg->tap ? cfg->tap : "", err);
 		return NULL;
 	}
 	if (!existed)	/* TUNSETIFF made one: vmon had CAP_NET_ADMIN */
@@ -654,7 +625,7 @@ struct virtio_net *virtio_net_from_config(const struct net_config *cfg,
 	p.metrics_name = name;
 	net = virtio_net_new(&p);
 	if (!net)
-		errno = ENOMEM;
+		err_set(e, ERR_HOST, -ENOMEM, "virtio-net: out of memory");
 	else
 		log_info("virtio-net: TAP %s, MAC %02x:%02x:%02x:%02x:%02x:%02x",
 			 net->tap, net->mac[0], net->mac[1], net->mac[2],

@@ -34,9 +34,17 @@
 #include <sys/uio.h>
 
 #include "core/evloop.h"
-#include "core/metrics.h"
-#include "core/vm_config.h"
+#include "lib/err.h"
+#include "lib/metrics.h"
 #include "virtio/virtio.h"
+
+/* An interface, as the configuration gives it. */
+struct net_config {
+	const char *id;		/* API iface_id; may be NULL */
+	const char *tap;	/* host TAP device name */
+	uint8_t mac[6];
+	bool has_mac;		/* else a locally administered one is made */
+};
 
 /* Feature bits (5.1.3). */
 #define VIRTIO_NET_F_CSUM		0
@@ -176,11 +184,12 @@ struct virtio_net *virtio_net_new(const struct virtio_net_params *p);
 /*
  * Open cfg->tap and make the device for it: the MAC given, or a locally
  * administered one derived from the TAP name and vmon's pid.  NULL with
- * the reason logged and errno EINVAL (the TAP cannot be used) or ENOMEM.
+ * the reason in e: a usage error (the TAP cannot be used) or the host's.
  */
 struct virtio_net *virtio_net_from_config(const struct net_config *cfg,
 					  struct evloop *loop,
-					  struct metrics *registry);
+					  struct metrics *registry,
+					  struct vmon_err *e);
 
 /* 02:xx:xx:xx:xx:xx, from a hash of the TAP name and pid. */
 void virtio_net_default_mac(const char *tap, unsigned long pid,

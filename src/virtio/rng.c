@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
+#include "lib/util.h"
+
 #define PCI_CLASS_OTHER		0x00ff00	/* 5.4: no better class */
 
 static struct virtio_rng *to_rng(struct virtio_dev *vd)
 {
-	return (struct virtio_rng *)((char *)vd - offsetof(struct virtio_rng, vd));
+	return container_of(vd, struct virtio_rng, vd);
 }
 
 /* Fill up to `want` bytes of the chain's writable buffers. */

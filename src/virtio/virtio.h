@@ -43,7 +43,7 @@
 #include <stdint.h>
 
 #include "core/guest_mem.h"
-#include "core/log.h"
+#include "lib/log.h"
 #include "virtio/virtq.h"
 
 /* Device status (2.1). */

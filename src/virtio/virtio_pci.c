@@ -17,27 +17,14 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "lib/le.h"
+
 /* Offsets inside a virtio capability (4.1.4). */
 #define CAP_CFG_TYPE	3
 #define CAP_BAR		4
 #define CAP_OFFSET	8
 #define CAP_LENGTH	12
 #define CAP_EXTRA	16	/* notify multiplier / pci_cfg_data */
-
-static uint64_t get_le(const uint8_t *p, uint32_t len)
-{
-	uint64_t v = 0;
-
-	for (uint32_t i = 0; i < len && i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put_le(uint8_t *p, uint32_t len, uint64_t v)
-{
-	for (uint32_t i = 0; i < len && i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* ---- Interrupts and kicks (the core's transport ops) ------------------ */
 
@@ -114,24 +101,24 @@ static void common_image(struct virtio_pci *vp, uint8_t img[VP_COMMON_LEN])
 	struct virtio_queue *q = virtio_queue(vd, vp->queue_select);
 
 	memset(img, 0, VP_COMMON_LEN);
-	put_le(img + VPC_DFSELECT, 4, vp->dfselect);
-	put_le(img + VPC_DF, 4, virtio_device_features(vd, vp->dfselect));
-	put_le(img + VPC_GFSELECT, 4, vp->gfselect);
-	put_le(img + VPC_GF, 4, virtio_driver_features(vd, vp->gfselect));
-	put_le(img + VPC_MSIX_CONFIG, 2, vp->config_vector);
-	put_le(img + VPC_NUM_QUEUES, 2, vd->num_queues);
+	le_put(img + VPC_DFSELECT, 4, vp->dfselect);
+	le_put(img + VPC_DF, 4, virtio_device_features(vd, vp->dfselect));
+	le_put(img + VPC_GFSELECT, 4, vp->gfselect);
+	le_put(img + VPC_GF, 4, virtio_driver_features(vd, vp->gfselect));
+	le_put(img + VPC_MSIX_CONFIG, 2, vp->config_vector);
+	le_put(img + VPC_NUM_QUEUES, 2, vd->num_queues);
 	img[VPC_STATUS] = vd->status;
 	img[VPC_CFG_GENERATION] = vd->config_generation;
-	put_le(img + VPC_Q_SELECT, 2, vp->queue_select);
+	le_put(img + VPC_Q_SELECT, 2, vp->queue_select);
 	if (!q)
 		return;		/* rule 11: an absent queue reads 0 */
-	put_le(img + VPC_Q_SIZE, 2, q->size);
-	put_le(img + VPC_Q_MSIX, 2, vp->q[vp->queue_select].vector);
-	put_le(img + VPC_Q_ENABLE, 2, q->enabled);
-	put_le(img + VPC_Q_NOTIFY_OFF, 2, vp->queue_select);
-	put_le(img + VPC_Q_DESC, 8, q->desc);
-	put_le(img + VPC_Q_DRIVER, 8, q->driver);
-	put_le(img + VPC_Q_DEVICE, 8, q->device);
+	le_put(img + VPC_Q_SIZE, 2, q->size);
+	le_put(img + VPC_Q_MSIX, 2, vp->q[vp->queue_select].vector);
+	le_put(img + VPC_Q_ENABLE, 2, q->enabled);
+	le_put(img + VPC_Q_NOTIFY_OFF, 2, vp->queue_select);
+	le_put(img + VPC_Q_DESC, 8, q->desc);
+	le_put(img + VPC_Q_DRIVER, 8, q->driver);
+	le_put(img + VPC_Q_DEVICE, 8, q->device);
 }
 
 static void odd_access(struct virtio_pci *vp, const char *what, uint64_t off,
@@ -171,7 +158,7 @@ static void common_write(struct virtio_pci *vp, uint64_t off,
 			 const uint8_t *data, uint32_t len)
 {
 	struct virtio_dev *vd = vp->vd;
-	uint64_t v = get_le(data, len);
+	uint64_t v = le_get(data, len);
 	uint16_t sel = vp->queue_select;
 	bool ok = true;
 
@@ -390,10 +377,10 @@ static int add_virtio_cap(struct pci_dev *d, uint8_t type, uint32_t off,
 	cap[2] = (uint8_t)cap_len;
 	cap[CAP_CFG_TYPE] = type;
 	cap[CAP_BAR] = VP_BAR;
-	put_le(cap + CAP_OFFSET, 4, off);
-	put_le(cap + CAP_LENGTH, 4, len);
+	le_put(cap + CAP_OFFSET, 4, off);
+	le_put(cap + CAP_LENGTH, 4, len);
 	if (cap_len > CAP_EXTRA)
-		put_le(cap + CAP_EXTRA, 4, extra);
+		le_put(cap + CAP_EXTRA, 4, extra);
 	return pci_dev_add_cap(d, cap, wmask, cap_len);
 }
 

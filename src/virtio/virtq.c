@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/iov.h"
+
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "virtio 1.x rings are little-endian; so must the host be");
 _Static_assert(sizeof(struct virtq_desc) == VIRTQ_DESC_SIZE, "descriptor");
@@ -387,46 +389,11 @@ void virtq_set_notification(struct virtq *vq, bool enable)
 size_t virtq_chain_read(const struct virtq_chain *c, size_t off, void *dst,
 			size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < c->nr_out && done < len; i++) {
-		const struct iovec *v = &c->iov[i];
-		size_t n;
-
-		if (off >= v->iov_len) {
-			off -= v->iov_len;
-			continue;
-		}
-		n = v->iov_len - off;
-		if (n > len - done)
-			n = len - done;
-		memcpy((uint8_t *)dst + done, (uint8_t *)v->iov_base + off, n);
-		done += n;
-		off = 0;
-	}
-	return done;
+	return iov_to_buf(c->iov, c->nr_out, off, dst, len);
 }
 
 size_t virtq_chain_write(const struct virtq_chain *c, size_t off,
 			 const void *src, size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned int i = c->nr_out; i < (unsigned int)c->nr_out + c->nr_in &&
-	     done < len; i++) {
-		const struct iovec *v = &c->iov[i];
-		size_t n;
-
-		if (off >= v->iov_len) {
-			off -= v->iov_len;
-			continue;
-		}
-		n = v->iov_len - off;
-		if (n > len - done)
-			n = len - done;
-		memcpy((uint8_t *)v->iov_base + off, (const uint8_t *)src + done, n);
-		done += n;
-		off = 0;
-	}
-	return done;
+	return iov_from_buf(c->iov + c->nr_out, c->nr_in, off, src, len);
 }

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/iov.h"
+#include "lib/util.h"
 #include "virtio/vsock_conn.h"
 
 #define PCI_CLASS_COMM_OTHER	0x078000	/* as QEMU's vhost-vsock */
@@ -25,8 +27,7 @@ static const char *const counter_names[VSOCK_C_NR] = {
 
 static struct virtio_vsock *to_vs(struct virtio_dev *vd)
 {
-	return (struct virtio_vsock *)((char *)vd -
-				       offsetof(struct virtio_vsock, vd));
+	return container_of(vd, struct virtio_vsock, vd);
 }
 
 /* ---- packets ----------------------------------------------------------- */
@@ -35,28 +36,10 @@ unsigned int vsock_sub_iov(const struct virtq_chain *c, bool writable,
 			   size_t off, size_t len, struct iovec *out,
 			   unsigned int cap)
 {
-	unsigned int first = writable ? c->nr_out : 0;
-	unsigned int end = writable ? (unsigned int)c->nr_out + c->nr_in :
-				      c->nr_out;
-	unsigned int n = 0;
-
-	for (unsigned int i = first; i < end && len && n < cap; i++) {
-		size_t l = c->iov[i].iov_len;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		l -= off;
-		if (l > len)
-			l = len;
-		out[n].iov_base = (uint8_t *)c->iov[i].iov_base + off;
-		out[n].iov_len = l;
-		n++;
-		len -= l;
-		off = 0;
-	}
-	return n;
+	if (writable)
+		return iov_slice(c->iov + c->nr_out, c->nr_in, off, len, out,
+				 cap);
+	return iov_slice(c->iov, c->nr_out, off, len, out, cap);
 }
 
 enum vsock_verdict vsock_parse(const struct virtq_chain *c, uint64_t guest_cid,

@@ -49,9 +49,15 @@
 #include <sys/uio.h>
 
 #include "core/evloop.h"
-#include "core/metrics.h"
-#include "core/vm_config.h"
+#include "lib/metrics.h"
 #include "virtio/virtio.h"
+
+/* The device, as the configuration gives it. */
+struct vsock_config {
+	bool enabled;
+	uint32_t guest_cid;	/* >= 3 */
+	const char *uds_path;	/* host side, Firecracker's convention */
+};
 
 #define VSOCK_HOST_CID		2
 #define VSOCK_QUEUE_SIZE	256

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
+
 /* ---- lists and the table ----------------------------------------------- */
 
 void vsock_list_add(struct vsock_list *l, struct vsock_conn *c, int k)
@@ -76,14 +78,6 @@ static void conn_hash(struct vsock_conn *c)
 	c->in_hash = true;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void timer_arm(struct virtio_vsock *vs, bool on)
 {
 	struct itimerspec its = { 0 };
@@ -100,7 +94,7 @@ static void timer_arm(struct virtio_vsock *vs, bool on)
 
 static void conn_deadline(struct vsock_conn *c, uint64_t ms)
 {
-	c->deadline_ms = ms ? now_ms() + ms : 0;
+	c->deadline_ms = ms ? clock_mono_ms() + ms : 0;
 	if (ms)
 		timer_arm(c->vs, true);
 }
@@ -538,7 +532,7 @@ static void on_timer(void *opaque, uint32_t events)
 {
 	struct virtio_vsock *vs = opaque;
 	struct vsock_conn *c, *next;
-	uint64_t n, now = now_ms();
+	uint64_t n, now = clock_mono_ms();
 	bool pending = false;
 
 	if (read(vs->timer_fd, &n, sizeof(n)) < 0)

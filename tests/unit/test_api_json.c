@@ -19,7 +19,7 @@
 #include "api/config_file.h"
 #include "api/describe.h"
 #include "api/requests.h"
-#include "core/vmm.h"
+#include "vmm/vmm.h"
 
 static char err[512];
 

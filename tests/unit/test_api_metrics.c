@@ -17,8 +17,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "core/log.h"
-#include "core/metrics.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 
 static const char *const names[] = { "reads", "writes" };
 

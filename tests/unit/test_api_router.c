@@ -18,8 +18,8 @@
 #include <jansson.h>
 
 #include "api/router.h"
-#include "core/vmm.h"
 #include "hw/i8042.h"
+#include "vmm/vmm.h"
 
 static int direct_call(struct vmm *v, int (*fn)(void *), void *arg)
 {
@@ -239,7 +239,7 @@ static void ctrl_alt_del_scancodes(void **state)
 	struct i8042 k;
 
 	assert_memory_equal(vmm_ctrl_alt_del_keys, want, 8);
-	assert_int_equal(i8042_init(&k, NULL), 0);
+	assert_int_equal(i8042_init(&k, NULL, NULL), 0);
 	i8042_push_keys(&k, vmm_ctrl_alt_del_keys,
 			sizeof(vmm_ctrl_alt_del_keys));
 	/* The guest reads them from the data port, in order. */

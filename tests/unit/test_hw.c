@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests for the platform devices, driven through their bus handlers
- * with no VM (vm == NULL), plus the console's escape filter, CPUID
+ * with no VM (nothing connected), plus the console's escape filter, CPUID
  * shaping and the emulation-failure hints.
  */
 #include <errno.h>
@@ -18,27 +18,13 @@
 #include "arch/x86/cpuid.h"
 #include "arch/x86/fault.h"
 #include "arch/x86/platform.h"
-#include "core/console.h"
 #include "hw/acpi_pm.h"
 #include "hw/debug_exit.h"
 #include "hw/i8042.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
-
-static uint8_t rd(void (*fn)(void *, uint64_t, uint8_t *, uint32_t, bool),
-		  void *dev, uint64_t off)
-{
-	uint8_t v = 0;
-
-	fn(dev, off, &v, 1, false);
-	return v;
-}
-
-static void wr(void (*fn)(void *, uint64_t, uint8_t *, uint32_t, bool),
-	       void *dev, uint64_t off, uint8_t v)
-{
-	fn(dev, off, &v, 1, true);
-}
+#include "unit/hw_io.h"
+#include "vmm/console.h"
 
 /* ---- 16550 ---------------------------------------------------------- */
 
@@ -49,7 +35,7 @@ static void serial_tx_and_lsr(void **state)
 	char buf[8] = { 0 };
 
 	assert_int_equal(pipe(fds), 0);
-	serial_init(&s, NULL, 4, fds[1]);
+	serial_init(&s, NULL, fds[1]);
 	assert_int_equal(rd(serial_io, &s, UART_LSR) & (UART_LSR_THRE | UART_LSR_TEMT),
 			 UART_LSR_THRE | UART_LSR_TEMT);
 	wr(serial_io, &s, UART_THR, 'h');
@@ -73,7 +59,7 @@ static void serial_rx_and_iir(void **state)
 {
 	struct serial s;
 
-	serial_init(&s, NULL, 4, -1);
+	serial_init(&s, NULL, -1);
 	assert_int_equal(rd(serial_io, &s, UART_IIR) & 0xf, UART_IIR_NO_INT);
 	assert_int_equal(serial_rx_push(&s, (const uint8_t *)"ab", 2), 2);
 	assert_true(rd(serial_io, &s, UART_LSR) & UART_LSR_DR);
@@ -104,7 +90,7 @@ static void serial_rx_bounded(void **state)
 	struct serial s;
 	uint8_t big[SERIAL_RX_CAP + 100];
 
-	serial_init(&s, NULL, 4, -1);
+	serial_init(&s, NULL, -1);
 	memset(big, 'z', sizeof(big));
 	assert_int_equal(serial_rx_push(&s, big, sizeof(big)), SERIAL_RX_CAP);
 	assert_int_equal(serial_rx_space(&s), 0);
@@ -120,7 +106,7 @@ static void serial_loopback_and_wide(void **state)
 	struct serial s;
 	uint8_t data[4] = { 0 };
 
-	serial_init(&s, NULL, 4, -1);
+	serial_init(&s, NULL, -1);
 	wr(serial_io, &s, UART_MCR, UART_MCR_LOOP | 0x0f);
 	assert_int_equal(rd(serial_io, &s, UART_MSR) & 0xf0, 0xf0);
 	wr(serial_io, &s, UART_THR, 'L');
@@ -137,7 +123,7 @@ static void i8042_probe_and_reset(void **state)
 {
 	struct i8042 k;
 
-	i8042_init(&k, NULL);
+	i8042_init(&k, NULL, NULL);
 	assert_int_equal(rd(i8042_cmd_io, &k, 0) & I8042_STATUS_OBF, 0);
 	wr(i8042_cmd_io, &k, 0, 0xaa);		/* self test */
 	assert_true(rd(i8042_cmd_io, &k, 0) & I8042_STATUS_OBF);
@@ -160,7 +146,7 @@ static void i8042_probe_and_reset(void **state)
 	assert_true(k.reset_requested);
 	i8042_destroy(&k);
 
-	i8042_init(&k, NULL);
+	i8042_init(&k, NULL, NULL);
 	wr(i8042_cmd_io, &k, 0, 0xd1);		/* write output port */
 	wr(i8042_data_io, &k, 0, 0x00);		/* bit 0 clear: reset */
 	assert_true(k.reset_requested);
@@ -176,7 +162,7 @@ static void i8042_status_byte(void **state)
 {
 	struct i8042 k;
 
-	i8042_init(&k, NULL);
+	i8042_init(&k, NULL, NULL);
 	assert_int_equal(I8042_STATUS_UNLOCKED, 0x10);
 	assert_int_equal(rd(i8042_cmd_io, &k, 0), 0x14);	/* idle */
 	wr(i8042_cmd_io, &k, 0, 0x60);		/* write CTR: data pending */

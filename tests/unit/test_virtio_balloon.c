@@ -23,6 +23,7 @@
 #include "core/evloop.h"
 #include "pci/pci.h"
 #include "virtio/balloon.h"
+#include "unit/vp_fixture.h"
 #include "virtio/virtio_pci.h"
 
 #define RAM_SIZE	(8u << 20)
@@ -33,33 +34,25 @@
 #define PAGE		4096u
 
 struct fx {
-	struct bus pio, mmio;
-	struct evloop loop;
-	struct pci_host h;
+	struct vp_fixture t;	/* buses, loop, bus 0, the device */
 	uint8_t *ram;
-	struct guest_mem gm;
-	struct virtio_pci *vp;
 	struct virtio_balloon *b;
-	uint64_t bar;
 	uint16_t avail[3];
 };
 
 static uint64_t rd(struct fx *f, uint64_t off, uint32_t len)
 {
-	uint64_t v = 0;
-
-	bus_dispatch(&f->mmio, f->bar + off, (uint8_t *)&v, len, false, 0);
-	return v;
+	return vpf_rd(&f->t, off, len);
 }
 
 static void wr(struct fx *f, uint64_t off, uint32_t len, uint64_t v)
 {
-	bus_dispatch(&f->mmio, f->bar + off, (uint8_t *)&v, len, true, 0);
+	vpf_wr(&f->t, off, len, v);
 }
 
 static void run(struct fx *f, int ms)
 {
-	while (evloop_run_once(&f->loop, ms) > 0)
+	while (evloop_run_once(&f->t.loop, ms) > 0)
 		;
 }
 
@@ -103,12 +96,8 @@ static void start(struct fx *f, uint64_t feat, int nq)
 	wr(f, VPC_GF, 4, 1);
 	wr(f, VPC_STATUS, 1, 0xb);
 	for (int q = 0; q < nq; q++) {
-		wr(f, VPC_Q_SELECT, 2, q);
-		wr(f, VPC_Q_SIZE, 2, QSZ);
-		wr(f, VPC_Q_DESC, 8, RING(q));
-		wr(f, VPC_Q_DRIVER, 8, RING(q) + 0x1000);
-		wr(f, VPC_Q_DEVICE, 8, RING(q) + 0x2000);
-		wr(f, VPC_Q_ENABLE, 2, 1);
+		vpf_queue(&f->t, (uint16_t)q, QSZ, RING(q), RING(q) + 0x1000,
+			  RING(q) + 0x2000);
 	}
 	wr(f, VPC_STATUS, 1, 0xf);
 	assert_int_equal(rd(f, VPC_STATUS, 1), 0xf);
@@ -121,16 +110,10 @@ static struct fx *make(const struct balloon_config *cfg)
 	f->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(f->ram != MAP_FAILED);
-	assert_int_equal(gm_init_buffer(&f->gm, f->ram, RAM_SIZE), 0);
-	assert_int_equal(bus_init(&f->pio, "pio"), 0);
-	assert_int_equal(bus_init(&f->mmio, "mmio"), 0);
-	assert_int_equal(evloop_init(&f->loop), 0);
-	assert_int_equal(pci_host_init(&f->h, -1, &f->pio, &f->mmio, NULL), 0);
-	f->b = virtio_balloon_new(cfg, &f->loop, NULL);
+	assert_int_equal(vpf_init(&f->t, f->ram, RAM_SIZE), 0);
+	f->b = virtio_balloon_new(cfg, &f->t.loop, NULL);
 	assert_non_null(f->b);
-	assert_int_equal(virtio_pci_create(&f->h, &f->b->vd, &f->gm, &f->loop,
-					   &f->vp), 0);
-	f->bar = f->vp->pci.bar[0].mapped;
+	assert_int_equal(vpf_plug(&f->t, &f->b->vd), 0);
 	return f;
 }
 
@@ -151,11 +134,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	virtio_pci_destroy(f->vp);
-	pci_host_destroy(&f->h);
-	evloop_destroy(&f->loop);
-	bus_destroy(&f->pio);
-	bus_destroy(&f->mmio);
+	vpf_fini(&f->t);
 	munmap(f->ram, RAM_SIZE);
 	free(f);
 	return 0;
@@ -316,7 +295,7 @@ static void stats_queue(void **state)
 	assert_int_equal(st.val[BALLOON_S_DIRECT_RECLAIM], 7);
 	assert_string_equal(balloon_stat_names[BALLOON_S_AVAIL],
 			    "available_memory");
-	evloop_run_once(&f->loop, 1500);	/* one tick: 1 s */
+	evloop_run_once(&f->t.loop, 1500);	/* one tick: 1 s */
 	assert_int_equal(used(f, 2)->idx, 1);
 	/* A second buffer while one is held: the older one goes back. */
 	request(f, BALLOON_STATS_Q, ARRAY, 2 * BALLOON_STAT_SIZE + 3, 0);

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "core/options.h"
+#include "cli/options.h"
 #include "virtio/blk.h"
 
 #define CAP	1000ull		/* sectors */

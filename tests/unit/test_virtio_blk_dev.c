@@ -28,6 +28,7 @@
 #include "pci/pci.h"
 #include "virtio/blk.h"
 #include "virtio/blk_io.h"
+#include "unit/vp_fixture.h"
 #include "virtio/virtio_pci.h"
 
 #define RAM_SIZE	(4u << 20)
@@ -39,14 +40,10 @@
 #define SECTORS		2048		/* 1 MiB image */
 
 struct fx {
-	struct bus pio, mmio;
-	struct evloop loop;
-	struct pci_host h;
+	struct vp_fixture t;	/* buses, loop, bus 0, the device */
 	uint8_t *ram;
-	struct guest_mem gm;
-	struct virtio_pci *vp;
 	struct virtio_blk *b;
-	uint64_t bar, next_buf;
+	uint64_t next_buf;
 	uint16_t avail_idx, used_seen;
 	char path[64];
 	int fd;				/* the test's own view of the image */
@@ -85,16 +82,10 @@ static int create(void **state, const struct opts *o)
 	f->ram = calloc(1, RAM_SIZE);
 	make_image(f, o->dir ? o->dir : "/tmp", SECTORS * 512ull);
 	dc.path = f->path;
-	assert_int_equal(gm_init_buffer(&f->gm, f->ram, RAM_SIZE), 0);
-	assert_int_equal(bus_init(&f->pio, "pio"), 0);
-	assert_int_equal(bus_init(&f->mmio, "mmio"), 0);
-	assert_int_equal(evloop_init(&f->loop), 0);
-	assert_int_equal(pci_host_init(&f->h, -1, &f->pio, &f->mmio, NULL), 0);
-	p.loop = &f->loop;
+	assert_int_equal(vpf_init(&f->t, f->ram, RAM_SIZE), 0);
+	p.loop = &f->t.loop;
 	assert_int_equal(virtio_blk_new(&p, &f->b, err, sizeof(err)), 0);
-	assert_int_equal(virtio_pci_create(&f->h, &f->b->vd, &f->gm, &f->loop,
-					   &f->vp), 0);
-	f->bar = f->vp->pci.bar[0].mapped;
+	assert_int_equal(vpf_plug(&f->t, &f->b->vd), 0);
 	f->next_buf = BUF;
 	*state = f;
 	return 0;
@@ -131,11 +122,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	virtio_pci_destroy(f->vp);
-	pci_host_destroy(&f->h);
-	evloop_destroy(&f->loop);
-	bus_destroy(&f->pio);
-	bus_destroy(&f->mmio);
+	vpf_fini(&f->t);
 	close(f->fd);
 	unlink(f->path);
 	free(f->ram);
@@ -147,15 +134,12 @@ static int teardown(void **state)
 
 static uint64_t rd(struct fx *f, uint64_t off, uint32_t len)
 {
-	uint64_t v = 0;
-
-	bus_dispatch(&f->mmio, f->bar + off, (uint8_t *)&v, len, false, 0);
-	return v;
+	return vpf_rd(&f->t, off, len);
 }
 
 static void wr(struct fx *f, uint64_t off, uint32_t len, uint64_t v)
 {
-	bus_dispatch(&f->mmio, f->bar + off, (uint8_t *)&v, len, true, 0);
+	vpf_wr(&f->t, off, len, v);
 }
 
 static uint8_t status(struct fx *f)
@@ -253,7 +237,7 @@ static void kick_wait(struct fx *f, unsigned int n)
 
 	wr(f, VP_NOTIFY_OFF, 2, 0);		/* trapped: no KVM here */
 	for (int i = 0; i < 200 && used(f)->idx != want; i++)
-		evloop_run_once(&f->loop, 10);
+		evloop_run_once(&f->t.loop, 10);
 	assert_int_equal(used(f)->idx, want);
 	f->used_seen = want;
 }
@@ -295,7 +279,7 @@ static void identity_and_config(void **state)
 	struct fx *f = *state;
 	uint64_t feat = offered(f);
 
-	assert_int_equal(pci_cfg_read(&f->h, f->vp->pci.slot, 0, 0, 4),
+	assert_int_equal(pci_cfg_read(&f->t.h, f->t.vp->pci.slot, 0, 0, 4),
 			 0x10421af4);
 	assert_true(feat & VIRTIO_BIT(VIRTIO_BLK_F_FLUSH));
 	assert_true(feat & VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX));
@@ -412,7 +396,7 @@ static void missing_status_fails_device(void **state)
 	memcpy(hva(f, h), (uint32_t[]){ VIRTIO_BLK_T_IN, 0, 0, 0 }, 16);
 	queue(f, (struct d[]){ { h, 16, 0 } }, 1);
 	wr(f, VP_NOTIFY_OFF, 2, 0);
-	while (evloop_run_once(&f->loop, 0) > 0)
+	while (evloop_run_once(&f->t.loop, 0) > 0)
 		;
 	assert_true(status(f) & VIRTIO_STATUS_NEEDS_RESET);
 	assert_int_equal(used(f)->idx, 0);
@@ -545,7 +529,7 @@ static void reset_in_flight(void **state)
 				       { st + i, 1, VIRTQ_DESC_F_WRITE } }, 3);
 	}
 	wr(f, VP_NOTIFY_OFF, 2, 0);
-	while (evloop_run_once(&f->loop, 0) > 0)
+	while (evloop_run_once(&f->t.loop, 0) > 0)
 		;
 	assert_int_equal(fk->nr_held, 3);
 	assert_int_equal(f->b->nr_free, BLK_QUEUE_SIZE - 3);

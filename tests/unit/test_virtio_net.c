@@ -28,6 +28,7 @@
 #include "pci/pci.h"
 #include "virtio/net.h"
 #include "virtio/tap.h"
+#include "unit/vp_fixture.h"
 #include "virtio/virtio_pci.h"
 
 #define RAM_SIZE	(1u << 20)
@@ -40,16 +41,11 @@ static const uint64_t q_used[2] = { 0x3000, 0x6000 };
 static const uint8_t mac[6] = { 0x06, 0x00, 0xac, 0x10, 0x00, 0x02 };
 
 struct fx {
-	struct bus pio, mmio;
-	struct evloop loop;
-	struct pci_host h;
+	struct vp_fixture t;	/* buses, loop, bus 0, the device */
 	struct metrics reg;
 	uint8_t *ram;
-	struct guest_mem gm;
-	struct virtio_pci *vp;
 	struct virtio_net *net;
 	int peer;			/* the TAP's side */
-	uint64_t bar;
 	uint16_t size[2], avail_idx[2];
 	uint8_t msg[NET_HDR_LEN + NET_FRAME_MAX + 64];
 };
@@ -66,17 +62,13 @@ static int record_offload(int fd, unsigned int offload)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct virtio_net_params p = { .tap = "tap-test", .loop = &f->loop,
+	struct virtio_net_params p = { .tap = "tap-test", .loop = &f->t.loop,
 				       .registry = &f->reg };
 	int sv[2], big = 4 << 20;
 
 	signal(SIGPIPE, SIG_IGN);	/* vmon ignores it too */
 	f->ram = calloc(1, RAM_SIZE);
-	assert_int_equal(gm_init_buffer(&f->gm, f->ram, RAM_SIZE), 0);
-	assert_int_equal(bus_init(&f->pio, "pio"), 0);
-	assert_int_equal(bus_init(&f->mmio, "mmio"), 0);
-	assert_int_equal(evloop_init(&f->loop), 0);
-	assert_int_equal(pci_host_init(&f->h, -1, &f->pio, &f->mmio, NULL), 0);
+	assert_int_equal(vpf_init(&f->t, f->ram, RAM_SIZE), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK |
 				    SOCK_CLOEXEC, 0, sv), 0);
 	/* Room for a few hundred frames in flight (root may exceed wmem_max). */
@@ -88,9 +80,7 @@ static int setup(void **state)
 	f->net = virtio_net_new(&p);
 	assert_non_null(f->net);
 	f->net->set_offload = record_offload;
-	assert_int_equal(virtio_pci_create(&f->h, &f->net->vd, &f->gm, &f->loop,
-					   &f->vp), 0);
-	f->bar = f->vp->pci.bar[0].mapped;
+	assert_int_equal(vpf_plug(&f->t, &f->net->vd), 0);
 	offload_calls = last_offload = 0;
 	*state = f;
 	return 0;
@@ -100,14 +90,10 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	virtio_pci_destroy(f->vp);
+	vpf_fini(&f->t);
 	assert_null(f->reg.head);	/* the counters were unregistered */
 	if (f->peer >= 0)
 		close(f->peer);
-	pci_host_destroy(&f->h);
-	evloop_destroy(&f->loop);
-	bus_destroy(&f->pio);
-	bus_destroy(&f->mmio);
 	free(f->ram);
 	free(f);
 	return 0;
@@ -117,15 +103,12 @@ static int teardown(void **state)
 
 static uint64_t rd(struct fx *f, uint64_t off, uint32_t len)
 {
-	uint64_t v = 0;
-
-	bus_dispatch(&f->mmio, f->bar + off, (uint8_t *)&v, len, false, 0);
-	return v;
+	return vpf_rd(&f->t, off, len);
 }
 
 static void wr(struct fx *f, uint64_t off, uint32_t len, uint64_t v)
 {
-	bus_dispatch(&f->mmio, f->bar + off, (uint8_t *)&v, len, true, 0);
+	vpf_wr(&f->t, off, len, v);
 }
 
 #define S_OK	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
@@ -135,7 +118,7 @@ static void wr(struct fx *f, uint64_t off, uint32_t len, uint64_t v)
 
 static void pump(struct fx *f)
 {
-	while (evloop_run_once(&f->loop, 0) > 0)
+	while (evloop_run_once(&f->t.loop, 0) > 0)
 		;
 }
 
@@ -243,9 +226,9 @@ static void identity_and_config(void **state)
 	struct fx *f = *state;
 	uint8_t m[6];
 
-	assert_int_equal(pci_cfg_read(&f->h, f->vp->pci.slot, 0, 0, 4),
+	assert_int_equal(pci_cfg_read(&f->t.h, f->t.vp->pci.slot, 0, 0, 4),
 			 0x10411af4);
-	assert_int_equal(pci_cfg_read(&f->h, f->vp->pci.slot, 0, 8, 4) >> 8,
+	assert_int_equal(pci_cfg_read(&f->t.h, f->t.vp->pci.slot, 0, 8, 4) >> 8,
 			 0x020000);
 	assert_int_equal(rd(f, VPC_NUM_QUEUES, 2), 2);
 	wr(f, VPC_DFSELECT, 4, 0);
@@ -427,7 +410,7 @@ static void tx_batch(void **state)
 	for (uint16_t i = 0; i < 200; i++)
 		tx_put(f, i, &h, 60, (uint8_t)i);
 	wr(f, VP_NOTIFY_OFF + VP_NOTIFY_MULT, 2, 1);
-	assert_int_equal(evloop_run_once(&f->loop, 0), 1);
+	assert_int_equal(evloop_run_once(&f->t.loop, 0), 1);
 	assert_int_equal(net_counter(f->net, NET_M_TX_PACKETS), NET_TX_BATCH);
 	assert_int_equal(used(f, NET_TXQ)->idx, NET_TX_BATCH);
 	pump(f);
@@ -453,7 +436,7 @@ static void tx_backend_error(void **state)
 	assert_int_equal(net_counter(f->net, NET_M_TAP_WRITE_FAILS), 1);
 	assert_int_equal(used(f, NET_TXQ)->idx, 1);
 	assert_false(needs_reset(f));
-	assert_int_equal(evloop_run_once(&f->loop, 0), 0);	/* no spin */
+	assert_int_equal(evloop_run_once(&f->t.loop, 0), 0);	/* no spin */
 }
 
 /* ---- receive ------------------------------------------------------------------ */
@@ -593,7 +576,7 @@ static void rx_waits_for_buffers(void **state)
 	peer_send(f, 0, 60, 1);
 	pump(f);
 	assert_false(f->net->watching);
-	assert_int_equal(evloop_run_once(&f->loop, 0), 0);	/* no spin */
+	assert_int_equal(evloop_run_once(&f->t.loop, 0), 0);	/* no spin */
 	rx_post(f, 0, 1, 2048);
 	assert_int_equal(used(f, NET_RXQ)->idx, 1);
 	assert_int_equal(used(f, NET_RXQ)->ring[0].len, NET_HDR_LEN + 60);
@@ -621,7 +604,7 @@ static void rx_batch(void **state)
 	}
 	/* One turn of the loop: the notification serves one batch. */
 	wr(f, VP_NOTIFY_OFF, 2, NET_RXQ);
-	assert_int_equal(evloop_run_once(&f->loop, 0), 1);
+	assert_int_equal(evloop_run_once(&f->t.loop, 0), 1);
 	assert_int_equal(used(f, NET_RXQ)->idx, NET_RX_BATCH);
 	/* The rest when the TAP is readable again, on later turns. */
 	pump(f);
@@ -671,7 +654,7 @@ static void backend_hangup(void **state)
 	pump(f);
 	assert_true(f->net->tap_gone);
 	assert_false(needs_reset(f));
-	assert_int_equal(evloop_run_once(&f->loop, 0), 0);
+	assert_int_equal(evloop_run_once(&f->t.loop, 0), 0);
 	rx_post(f, 2, 1, 2048);		/* harmless afterwards */
 	assert_int_equal(used(f, NET_RXQ)->idx, 0);
 }

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "core/options.h"
+#include "cli/options.h"
 #include "virtio/net.h"
 
 static const uint8_t mac[6] = { 0x06, 0x00, 0xac, 0x10, 0x00, 0x02 };

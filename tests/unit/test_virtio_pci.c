@@ -22,6 +22,7 @@
 #include "core/evloop.h"
 #include "pci/pci.h"
 #include "virtio/rng.h"
+#include "unit/vp_fixture.h"
 #include "virtio/virtio_pci.h"
 
 #define RAM_SIZE	(1u << 20)
@@ -31,14 +32,9 @@
 #define BUF		0x10000ull
 
 struct fx {
-	struct bus pio, mmio;
-	struct evloop loop;
-	struct pci_host h;
+	struct vp_fixture t;	/* buses, loop, bus 0, the device */
 	uint8_t *ram;
-	struct guest_mem gm;
-	struct virtio_pci *vp;
 	struct virtio_dev *vd;
-	uint64_t bar;
 	uint16_t avail_idx;
 };
 
@@ -48,17 +44,11 @@ static int setup(void **state)
 	struct virtio_rng *rng = virtio_rng_new();
 
 	f->ram = calloc(1, RAM_SIZE);
-	assert_int_equal(gm_init_buffer(&f->gm, f->ram, RAM_SIZE), 0);
-	assert_int_equal(bus_init(&f->pio, "pio"), 0);
-	assert_int_equal(bus_init(&f->mmio, "mmio"), 0);
-	assert_int_equal(evloop_init(&f->loop), 0);
-	assert_int_equal(pci_host_init(&f->h, -1, &f->pio, &f->mmio, NULL), 0);
+	assert_int_equal(vpf_init(&f->t, f->ram, RAM_SIZE), 0);
 	assert_non_null(rng);
-	assert_int_equal(virtio_pci_create(&f->h, &rng->vd, &f->gm, &f->loop,
-					   &f->vp), 0);
+	assert_int_equal(vpf_plug(&f->t, &rng->vd), 0);
 	f->vd = &rng->vd;
-	f->bar = f->vp->pci.bar[0].mapped;
-	assert_int_equal(f->bar, PLAT_PCI_MMIO_START);
+	assert_int_equal(f->t.bar, PLAT_PCI_MMIO_START);
 	*state = f;
 	return 0;
 }
@@ -67,11 +57,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	virtio_pci_destroy(f->vp);
-	pci_host_destroy(&f->h);
-	evloop_destroy(&f->loop);
-	bus_destroy(&f->pio);
-	bus_destroy(&f->mmio);
+	vpf_fini(&f->t);
 	free(f->ram);
 	free(f);
 	return 0;
@@ -81,25 +67,22 @@ static int teardown(void **state)
 
 static uint64_t rd(struct fx *f, uint64_t off, uint32_t len)
 {
-	uint64_t v = 0;
-
-	bus_dispatch(&f->mmio, f->bar + off, (uint8_t *)&v, len, false, 0);
-	return v;
+	return vpf_rd(&f->t, off, len);
 }
 
 static void wr(struct fx *f, uint64_t off, uint32_t len, uint64_t v)
 {
-	bus_dispatch(&f->mmio, f->bar + off, (uint8_t *)&v, len, true, 0);
+	vpf_wr(&f->t, off, len, v);
 }
 
 static uint32_t cfg_rd(struct fx *f, uint32_t reg, uint32_t len)
 {
-	return pci_cfg_read(&f->h, f->vp->pci.slot, 0, reg, len);
+	return pci_cfg_read(&f->t.h, f->t.vp->pci.slot, 0, reg, len);
 }
 
 static void cfg_wr(struct fx *f, uint32_t reg, uint32_t len, uint32_t v)
 {
-	pci_cfg_write(&f->h, f->vp->pci.slot, 0, reg, len, v);
+	pci_cfg_write(&f->t.h, f->t.vp->pci.slot, 0, reg, len, v);
 }
 
 static uint8_t status(struct fx *f)
@@ -170,7 +153,7 @@ static void request(struct fx *f, uint64_t addr, uint32_t len, uint16_t flags)
 	a->ring[f->avail_idx++ % 16] = 0;
 	a->idx = f->avail_idx;
 	wr(f, VP_NOTIFY_OFF, 2, 0);		/* trapped: no KVM here */
-	while (evloop_run_once(&f->loop, 0) > 0)
+	while (evloop_run_once(&f->t.loop, 0) > 0)
 		;
 }
 
@@ -181,7 +164,7 @@ static struct virtq_used *used(struct fx *f)
 
 static bool intx(struct fx *f)
 {
-	return f->h.gsi_level[f->vp->pci.gsi - PLAT_PCI_GSI_BASE];
+	return f->t.h.gsi_level[f->t.vp->pci.gsi - PLAT_PCI_GSI_BASE];
 }
 
 /* ---- identity and capabilities ----------------------------------------- */
@@ -436,7 +419,7 @@ static void rng_request_intx(void **state)
 	assert_int_equal(rd(f, VP_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
 	assert_false(intx(f));
 	assert_int_equal(rd(f, VP_ISR_OFF, 1), 0);
-	assert_int_equal(f->vp->trapped_notifies, 1);
+	assert_int_equal(f->t.vp->trapped_notifies, 1);
 	/* Interrupt disable in the command register keeps the line low. */
 	cfg_wr(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
@@ -447,7 +430,7 @@ static void rng_request_intx(void **state)
 static void rng_request_msix(void **state)
 {
 	struct fx *f = *state;
-	uint8_t cap = f->vp->pci.msix.cap;
+	uint8_t cap = f->t.vp->pci.msix.cap;
 	uint64_t n = 0;
 
 	start(f);
@@ -458,14 +441,14 @@ static void rng_request_msix(void **state)
 	wr(f, VPC_Q_MSIX, 2, 1);
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
 	assert_int_equal(used(f)->idx, 1);
-	assert_int_equal(read(msix_vector_fd(&f->vp->pci, 1), &n, 8), 8);
+	assert_int_equal(read(msix_vector_fd(&f->t.vp->pci, 1), &n, 8), 8);
 	assert_int_equal(n, 1);
 	assert_false(intx(f));				/* no INTx with MSI-X */
 	/* NO_VECTOR: no interrupt at all. */
 	wr(f, VPC_Q_MSIX, 2, VIRTIO_MSI_NO_VECTOR);
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
 	assert_int_equal(used(f)->idx, 2);
-	assert_int_equal(read(msix_vector_fd(&f->vp->pci, 1), &n, 8), -1);
+	assert_int_equal(read(msix_vector_fd(&f->t.vp->pci, 1), &n, 8), -1);
 	assert_false(intx(f));
 }
 
@@ -511,7 +494,7 @@ static void notify_rules(void **state)
 	wr(f, VPC_Q_ENABLE, 2, 1);
 	((struct virtq_avail *)(f->ram + AVAIL))->idx = 1;
 	wr(f, VP_NOTIFY_OFF, 2, 0);
-	while (evloop_run_once(&f->loop, 0) > 0)
+	while (evloop_run_once(&f->t.loop, 0) > 0)
 		;
 	assert_int_equal(f->vd->spurious_notifies, 1);
 	assert_false(needs_reset(f));
@@ -547,7 +530,7 @@ static void odd_accesses(void **state)
 	/* Unaligned and odd-width reads see the register file. */
 	assert_int_equal(rd(f, VPC_NUM_QUEUES, 4), 1u | (uint32_t)S_OK << 16);
 	assert_int_equal(rd(f, VPC_Q_DESC + 1, 1), DESC >> 8);
-	assert_true(f->vp->odd_accesses >= 8);
+	assert_true(f->t.vp->odd_accesses >= 8);
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
 	assert_int_equal(used(f)->idx, 1);
 }
@@ -555,7 +538,7 @@ static void odd_accesses(void **state)
 static void pci_cfg_window(void **state)
 {
 	struct fx *f = *state;
-	uint8_t cap = f->vp->cfg_cap;
+	uint8_t cap = f->t.vp->cfg_cap;
 
 	assert_int_not_equal(cap, 0);
 	assert_int_equal(cfg_rd(f, cap + 3u, 1), VIRTIO_PCI_CAP_PCI_CFG);
@@ -594,13 +577,13 @@ static void pci_cfg_window(void **state)
 static void bar_move(void **state)
 {
 	struct fx *f = *state;
-	uint64_t old = f->bar;
+	uint64_t old = f->t.bar;
 
 	cfg_wr(f, PCI_COMMAND, 2, 0);
 	cfg_wr(f, PCI_BAR0, 4, 0xd0000000u);
 	cfg_wr(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	f->bar = 0xd0000000u;
-	assert_null(bus_find(&f->mmio, old));
+	f->t.bar = 0xd0000000u;
+	assert_null(bus_find(&f->t.mmio, old));
 	start(f);
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
 	assert_int_equal(used(f)->idx, 1);
@@ -619,7 +602,7 @@ static void reset_mid_flight(void **state)
 	a->idx = 1;
 	wr(f, VP_NOTIFY_OFF, 2, 0);
 	set_status(f, 0);
-	while (evloop_run_once(&f->loop, 0) > 0)
+	while (evloop_run_once(&f->t.loop, 0) > 0)
 		;
 	assert_int_equal(used(f)->idx, 0);
 	assert_false(intx(f));
@@ -643,7 +626,7 @@ static void buffers_before_driver_ok(void **state)
 	a->ring[0] = 0;
 	a->idx = 1;
 	set_status(f, S_OK);
-	while (evloop_run_once(&f->loop, 0) > 0)
+	while (evloop_run_once(&f->t.loop, 0) > 0)
 		;
 	assert_int_equal(used(f)->idx, 1);
 }

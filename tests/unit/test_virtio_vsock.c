@@ -26,6 +26,7 @@
 #include "core/bus.h"
 #include "core/evloop.h"
 #include "pci/pci.h"
+#include "unit/vp_fixture.h"
 #include "virtio/virtio_pci.h"
 #include "virtio/vsock.h"
 #include "virtio/vsock_conn.h"
@@ -40,14 +41,9 @@
 #define CID		3
 
 struct fx {
-	struct bus pio, mmio;
-	struct evloop loop;
-	struct pci_host h;
+	struct vp_fixture t;	/* buses, loop, bus 0, the device */
 	uint8_t *ram;
-	struct guest_mem gm;
-	struct virtio_pci *vp;
 	struct virtio_vsock *vs;
-	uint64_t bar;
 	uint16_t avail[3], used_seen[3];
 	uint16_t tx_slot;
 	char dir[64], path[96];
@@ -57,20 +53,17 @@ struct fx {
 
 static void wr(struct fx *f, uint64_t off, uint32_t len, uint64_t v)
 {
-	bus_dispatch(&f->mmio, f->bar + off, (uint8_t *)&v, len, true, 0);
+	vpf_wr(&f->t, off, len, v);
 }
 
 static uint8_t status(struct fx *f)
 {
-	uint64_t v = 0;
-
-	bus_dispatch(&f->mmio, f->bar + VPC_STATUS, (uint8_t *)&v, 1, false, 0);
-	return (uint8_t)v;
+	return (uint8_t)vpf_rd(&f->t, VPC_STATUS, 1);
 }
 
 static void run(struct fx *f, int ms)
 {
-	while (evloop_run_once(&f->loop, ms) > 0)
+	while (evloop_run_once(&f->t.loop, ms) > 0)
 		;
 }
 
@@ -101,12 +94,8 @@ static void start(struct fx *f)
 	wr(f, VPC_GF, 4, 1);			/* VERSION_1 only */
 	wr(f, VPC_STATUS, 1, 0xb);
 	for (int q = 0; q < 3; q++) {
-		wr(f, VPC_Q_SELECT, 2, q);
-		wr(f, VPC_Q_SIZE, 2, QSZ);
-		wr(f, VPC_Q_DESC, 8, RING(q));
-		wr(f, VPC_Q_DRIVER, 8, RING(q) + 0x1000);
-		wr(f, VPC_Q_DEVICE, 8, RING(q) + 0x2000);
-		wr(f, VPC_Q_ENABLE, 2, 1);
+		vpf_queue(&f->t, (uint16_t)q, QSZ, RING(q), RING(q) + 0x1000,
+			  RING(q) + 0x2000);
 	}
 	wr(f, VPC_STATUS, 1, 0xf);
 	assert_int_equal(status(f), 0xf);
@@ -259,16 +248,10 @@ static int setup(void **state)
 	snprintf(f->path, sizeof(f->path), "%s/v.sock", f->dir);
 	cfg.uds_path = f->path;
 	f->ram = calloc(1, RAM_SIZE);
-	assert_int_equal(gm_init_buffer(&f->gm, f->ram, RAM_SIZE), 0);
-	assert_int_equal(bus_init(&f->pio, "pio"), 0);
-	assert_int_equal(bus_init(&f->mmio, "mmio"), 0);
-	assert_int_equal(evloop_init(&f->loop), 0);
-	assert_int_equal(pci_host_init(&f->h, -1, &f->pio, &f->mmio, NULL), 0);
-	f->vs = virtio_vsock_new(&cfg, &f->loop, NULL);
+	assert_int_equal(vpf_init(&f->t, f->ram, RAM_SIZE), 0);
+	f->vs = virtio_vsock_new(&cfg, &f->t.loop, NULL);
 	assert_non_null(f->vs);
-	assert_int_equal(virtio_pci_create(&f->h, &f->vs->vd, &f->gm, &f->loop,
-					   &f->vp), 0);
-	f->bar = f->vp->pci.bar[0].mapped;
+	assert_int_equal(vpf_plug(&f->t, &f->vs->vd), 0);
 	start(f);
 	*state = f;
 	return 0;
@@ -279,11 +262,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	char cmd[128];
 
-	virtio_pci_destroy(f->vp);
-	pci_host_destroy(&f->h);
-	evloop_destroy(&f->loop);
-	bus_destroy(&f->pio);
-	bus_destroy(&f->mmio);
+	vpf_fini(&f->t);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
 	free(f->ram);
@@ -486,7 +465,7 @@ static void credit_host_to_guest(void **state)
 	expect_nothing(f);
 	/* Out of credit: the socket is not even watched (no spinning). */
 	assert_false(c->events & EPOLLIN);
-	assert_int_equal(evloop_run_once(&f->loop, 0), 0);
+	assert_int_equal(evloop_run_once(&f->t.loop, 0), 0);
 	/* Credit back: the rest, in 64-byte steps. */
 	u = hdr(VSOCK_OP_CREDIT_UPDATE, 1234, 5000, 0);
 	u.buf_alloc = 64;
@@ -525,7 +504,7 @@ static void no_rx_buffers(void **state)
 	/* Nowhere to put it: waits on the ready list, EPOLLIN off. */
 	assert_true(c->on_ready);
 	assert_false(c->events & EPOLLIN);
-	assert_int_equal(evloop_run_once(&f->loop, 0), 0);
+	assert_int_equal(evloop_run_once(&f->t.loop, 0), 0);
 	rx_post(f, 1, RXSZ);
 	assert_true(rx_get(f, &h, got));
 	assert_int_equal(h.len, 5);
@@ -810,7 +789,7 @@ static void stale_socket(void **state)
 	int fd;
 
 	/* Someone listens there: refused. */
-	assert_null(virtio_vsock_new(&cfg, &f->loop, NULL));
+	assert_null(virtio_vsock_new(&cfg, &f->t.loop, NULL));
 	/* A dead socket file is replaced. */
 	snprintf(other, sizeof(other), "%s/dead.sock", f->dir);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", other);
@@ -818,12 +797,12 @@ static void stale_socket(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd);
 	cfg.uds_path = other;
-	vs2 = virtio_vsock_new(&cfg, &f->loop, NULL);
+	vs2 = virtio_vsock_new(&cfg, &f->t.loop, NULL);
 	assert_non_null(vs2);
 	vs2->vd.ops->destroy(&vs2->vd);
 	assert_int_equal(access(other, F_OK), -1);
 	cfg.guest_cid = 2;
-	assert_null(virtio_vsock_new(&cfg, &f->loop, NULL));
+	assert_null(virtio_vsock_new(&cfg, &f->t.loop, NULL));
 }
 
 int main(void)

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/le.h"
+
 /* Opcodes and prefixes (sec. 20.2). */
 #define AML_ZERO_OP		0x00
 #define AML_ONE_OP		0x01
@@ -106,12 +108,6 @@ void aml_bytes(struct aml *a, const void *src, size_t n)
 static void byte(struct aml *a, uint8_t b)
 {
 	aml_bytes(a, &b, 1);
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* ---- PkgLength (sec. 20.2.4) ------------------------------------------- */
@@ -275,7 +271,7 @@ static size_t int_encode(uint8_t out[INT_MAX_BYTES], uint64_t v)
 		out[0] = AML_QWORD_PREFIX;
 		n = 8;
 	}
-	put_le(out + 1, v, n);
+	le_put(out + 1, n, v);
 	return 1 + n;
 }
 
@@ -364,8 +360,7 @@ int aml_eisaid(const char *id, uint32_t *out)
 	b[1] = (uint8_t)(((id[1] & 0x1f) << 5) | (id[2] & 0x1f));
 	b[2] = (uint8_t)((d[0] << 4) | d[1]);
 	b[3] = (uint8_t)((d[2] << 4) | d[3]);
-	*out = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-	       (uint32_t)b[3] << 24;
+	*out = le32_get(b);
 	return 0;
 }
 
@@ -380,7 +375,7 @@ void aml_eisaid_int(struct aml *a, const char *id)
 	}
 	/* Always a DWord, as ASL's EISAID() yields, even for small values. */
 	enc[0] = AML_DWORD_PREFIX;
-	put_le(enc + 1, v, 4);
+	le_put(enc + 1, 4, v);
 	aml_bytes(a, enc, sizeof(enc));
 }
 
@@ -494,8 +489,8 @@ void aml_res_io(struct aml *rt, uint16_t base, uint8_t len)
 {
 	uint8_t d[8] = { RES_IO, IO_DECODE16 };
 
-	put_le(d + 2, base, 2);		/* range minimum base */
-	put_le(d + 4, base, 2);		/* range maximum base */
+	le_put(d + 2, 2, base);		/* range minimum base */
+	le_put(d + 4, 2, base);		/* range maximum base */
 	d[6] = 1;			/* alignment */
 	d[7] = len;
 	aml_bytes(rt, d, sizeof(d));
@@ -510,7 +505,7 @@ void aml_res_irq(struct aml *rt, unsigned int irq)
 		fail(rt, -EINVAL);
 		return;
 	}
-	put_le(d + 1, 1u << irq, 2);
+	le_put(d + 1, 2, 1u << irq);
 	aml_bytes(rt, d, sizeof(d));
 }
 
@@ -518,7 +513,7 @@ void aml_res_irq(struct aml *rt, unsigned int irq)
 static void large_hdr(uint8_t *d, uint8_t tag, size_t total)
 {
 	d[0] = tag;
-	put_le(d + 1, total - 3, 2);
+	le_put(d + 1, 2, total - 3);
 }
 
 /* Extended Interrupt Descriptor, one interrupt, no source (6.4.3.6). */
@@ -533,7 +528,7 @@ void aml_res_ext_irq(struct aml *rt, uint8_t flags, uint32_t gsi)
 	large_hdr(d, RES_EXT_IRQ, sizeof(d));
 	d[3] = flags;
 	d[4] = 1;			/* interrupt table length */
-	put_le(d + 5, gsi, 4);
+	le_put(d + 5, 4, gsi);
 	aml_bytes(rt, d, sizeof(d));
 }
 
@@ -545,8 +540,8 @@ void aml_res_mem32_fixed(struct aml *rt, bool writable, uint32_t base,
 
 	large_hdr(d, RES_MEM32_FIXED, sizeof(d));
 	d[3] = writable ? 1 : 0;	/* information: bit 0 _RW */
-	put_le(d + 4, base, 4);
-	put_le(d + 8, len, 4);
+	le_put(d + 4, 4, base);
+	le_put(d + 8, 4, len);
 	aml_bytes(rt, d, sizeof(d));
 }
 
@@ -578,7 +573,7 @@ static void space(struct aml *rt, uint8_t tag, unsigned int width,
 	d[4] = s->flags;
 	d[5] = s->type_flags;
 	for (int i = 0; i < 5; i++)
-		put_le(d + 6 + i * width, v[i], width);
+		le_put(d + 6 + i * width, width, v[i]);
 	aml_bytes(rt, d, total);
 }
 

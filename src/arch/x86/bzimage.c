@@ -18,8 +18,9 @@
 #include "arch/x86/boot.h"
 #include "arch/x86/bootparam.h"
 #include "arch/x86/kunpack.h"
-#include "core/log.h"
 #include "arch/x86/platform.h"
+#include "lib/le.h"
+#include "lib/log.h"
 
 #define MIB		(1024ULL * 1024)
 #define RELOC_ADDR	(16 * MIB)	/* where a relocatable kernel goes */
@@ -27,22 +28,6 @@
 /* Setup header fields up to init_size, the last one vmon needs. */
 #define HDR_MIN_END	(offsetof(struct boot_params, hdr.init_size) + 4)
 #define HDR_MAX_END	(BP_HDR_OFFSET + sizeof(struct bp_setup_header))
-
-static uint16_t get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static unsigned long long mib_up(uint64_t bytes)
 {
@@ -53,9 +38,9 @@ int bzimage_probe(const uint8_t *kernel, size_t size)
 {
 	if (!kernel || size < BP_HDR_JUMP_END + 4)
 		return 0;
-	return get16(kernel + offsetof(struct boot_params, hdr.boot_flag)) ==
+	return le16_get(kernel + offsetof(struct boot_params, hdr.boot_flag)) ==
 		       BP_BOOT_FLAG &&
-	       get32(kernel + offsetof(struct boot_params, hdr.header)) ==
+	       le32_get(kernel + offsetof(struct boot_params, hdr.header)) ==
 		       BP_HDRS_MAGIC;
 }
 
@@ -312,7 +297,7 @@ int bzimage_load(const struct guest_mem *gm, const struct e820_map *e820,
 				  size);
 
 	/* The whole setup area is in the file from here on. */
-	version = get16(k + offsetof(struct boot_params, hdr.version));
+	version = le16_get(k + offsetof(struct boot_params, hdr.version));
 	if (version < BP_PROTO_2_12)
 		return boot_error(err, errlen, kn, -ENOTSUP,
 				  "boot protocol %u.%02u is too old: vmon "

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "core/log.h"
+#include "lib/log.h"
 
 size_t x86_fetch_insn(int vcpu_fd, const struct guest_mem *gm, uint64_t *rip,
 		      uint8_t *buf, size_t buflen)

@@ -11,15 +11,11 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "lib/le.h"
+
 /* Linux's lz4 "legacy" frame: magic, then (size, block) pairs. */
 #define LZ4_LEGACY_MAGIC	0x184c2102u
 #define LZ4_LEGACY_BLOCK	(8u << 20)
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 enum kunpack_format kunpack_detect(const uint8_t *p, size_t len)
 {
@@ -30,7 +26,7 @@ enum kunpack_format kunpack_detect(const uint8_t *p, size_t len)
 		return KUNPACK_GZIP;
 	if (len >= 6 && !memcmp(p, xz_magic, 6))
 		return KUNPACK_XZ;
-	if (len >= 4 && le32(p) == LZ4_LEGACY_MAGIC)
+	if (len >= 4 && le32_get(p) == LZ4_LEGACY_MAGIC)
 		return KUNPACK_LZ4;
 	if (len >= 4 && !memcmp(p, zstd_magic, 4))
 		return KUNPACK_ZSTD;
@@ -104,7 +100,7 @@ static int unpack_lz4(const uint8_t *in, size_t len, uint8_t *out, size_t cap,
 	size_t pos = 4, o = 0;
 
 	while (pos + 4 <= len) {
-		uint32_t csize = le32(in + pos);
+		uint32_t csize = le32_get(in + pos);
 		int n;
 
 		/* A new frame may follow; the last word is the size trailer. */
@@ -165,7 +161,7 @@ int kunpack(const uint8_t *payload, size_t len, size_t max_out, uint8_t **out,
 		return -EINVAL;
 	}
 	/* The build appends the uncompressed size (size_append). */
-	want = le32(payload + len - 4);
+	want = le32_get(payload + len - 4);
 	if (want == 0 || want > max_out) {
 		snprintf(err, errlen, "compressed kernel says it unpacks to %zu "
 			 "bytes; the limit is %zu", want, max_out);

@@ -17,6 +17,7 @@
 #include "arch/x86/boot.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/start_info.h"
+#include "lib/le.h"
 
 #define MIB		(1024ULL * 1024)
 #define PVH_MAX_PHDRS	64	/* Linux has 5; more is malformed */
@@ -181,14 +182,6 @@ static void get_phdr(const struct boot_image *img, const struct elf_hdr *eh,
 	}
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /*
  * Walk the notes in file bytes [off, off + len) (already checked to be in
  * the file) looking for Xen's PHYS32_ENTRY.  align is 4 or 8.
@@ -201,9 +194,9 @@ static int walk_notes(struct pvh_ctx *c, uint64_t off, uint64_t len,
 	uint64_t pos = 0;
 
 	while (len - pos >= NOTE_HDR_SIZE) {
-		uint32_t namesz = get32(base + pos);
-		uint32_t descsz = get32(base + pos + 4);
-		uint32_t type = get32(base + pos + 8);
+		uint32_t namesz = le32_get(base + pos);
+		uint32_t descsz = le32_get(base + pos + 4);
+		uint32_t type = le32_get(base + pos + 8);
 		/*
 		 * Name and descriptor start aligned relative to the (aligned)
 		 * note area, so 8-byte notes pad "Xen\0" to offset 16.  pos
@@ -230,7 +223,7 @@ static int walk_notes(struct pvh_ctx *c, uint64_t off, uint64_t len,
 		    namesz == sizeof(XEN_ELFNOTE_NAME) &&
 		    memcmp(base + name, XEN_ELFNOTE_NAME, namesz) == 0) {
 			if (descsz == 4) {
-				c->entry = get32(base + desc);
+				c->entry = le32_get(base + desc);
 			} else if (descsz == 8) {
 				memcpy(&c->entry, base + desc, 8);
 			} else {
