@@ -40,7 +40,8 @@ mkdir -p $r/dev/pts $r/dev/shm
 mount -t devpts -o ptmxmode=0666,newinstance devpts $r/dev/pts
 ln -sf pts/ptmx $r/dev/ptmx 2>/dev/null
 mount -t tmpfs tmpfs $r/dev/shm
-mount -t tmpfs tmpfs $r/tmp
+# /tmp stays the overlay's (writes land in the tmpfs upper layer): the
+# project may itself live under /tmp, as CI's fresh clones do.
 mount -t tmpfs tmpfs $r/run
 mkdir -p $r/run/netns
 [ -d /sys/fs/cgroup ] && mount -t cgroup2 cgroup2 $r/sys/fs/cgroup 2>/dev/null
