@@ -135,5 +135,8 @@ int main(void)
 	cli();
 
 	printf("timer: %lu ticks in 2 s\n", n);
-	return n >= 100 && n <= 300 ? GUEST_EXIT_OK : GUEST_EXIT_FAIL;
+	/* min_ticks=: where the host's own clocks are emulated (the nested
+	 * host of tests/nested/) only the arrival of ticks is asserted. */
+	uint64_t lo = cmdline_u64("min_ticks", 100);
+	return n >= lo && n <= 300 ? GUEST_EXIT_OK : GUEST_EXIT_FAIL;
 }

