@@ -14,6 +14,6 @@ keep=$(mktemp -d)
 trap 'rm -rf "$keep"' EXIT
 tests/nested/run.sh --timeout 3000 --keep "$keep" -- \
 	sh -c 'python3 bench/nested_boot.py --vmon build/vmon --kernel "$1" --initrd "$2" \
-		--runs "${RUNS:-5}" --out "$NESTED_RUN/results"' sh "$kernel" "$initrd"
+		--runs "$3" --out "$NESTED_RUN/results"' sh "$kernel" "$initrd" "${RUNS:-5}"
 cp "$keep"/results/nested-boot.* bench/results/
 echo "bench: wrote bench/results/nested-boot.md"

@@ -25,11 +25,11 @@ if hw_virt; then
 	kernel=$("$ROOT/scripts/fetch-linux.sh")
 	initrd=$(linux_initrd)
 	echo "demo: type commands at the prompt; 'poweroff -f' or Ctrl-A x quits."
-	start=$(date +%s.%N)
+	start=$SECONDS
 	rc=0
 	"$VMON" run --kernel "$kernel" --initrd "$initrd" --cpus 2 --mem 512M \
 		--rng --cmdline "console=ttyS0 rdinit=/init panic=-1" || rc=$?
-	echo "demo: vmon ran $(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo '?') s, exit status $rc"
+	echo "demo: vmon ran $((SECONDS - start)) s, exit status $rc"
 	exit $rc
 fi
 
