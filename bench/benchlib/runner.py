@@ -9,6 +9,8 @@ import time
 
 from . import parse
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 class BenchError(Exception):
     """A run that did not do what the benchmark needs (wrong exit status,
@@ -20,6 +22,11 @@ class Runner:
         self.cfg = cfg
         self.tmp = tmpdir
         self.runstat_bin = os.path.join(cfg.bench_bin, "runstat")
+        # "host", or what this host's KVM lets QEMU use (scripts/qemu-cpu.sh).
+        self.qemu_cpu = subprocess.run(
+            [os.path.join(ROOT, "scripts", "qemu-cpu.sh"), self.guest("hello")],
+            env=dict(os.environ, QEMU=cfg.qemu), capture_output=True, text=True,
+            check=False).stdout.strip() or "host"
 
     # --- commands -------------------------------------------------------
     def guest(self, name):
@@ -30,7 +37,7 @@ class Runner:
                 "--mem", f"{mem_mib}M", "--serial", serial, "--cmdline", cmdline]
 
     def qemu(self, prog, mem_mib, cmdline="", serial="stdio"):
-        return [self.cfg.qemu, "-M", "microvm", "-enable-kvm", "-cpu", "host",
+        return [self.cfg.qemu, "-M", "microvm", "-enable-kvm", "-cpu", self.qemu_cpu,
                 "-m", f"{mem_mib}M", "-nodefaults", "-no-user-config", "-nographic",
                 "-serial", serial, "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
                 "-kernel", self.guest(prog), "-append", cmdline]

@@ -15,6 +15,7 @@ TIMEOUT=60
 
 need_cmd "$QEMU" qemu-system-x86
 need_kvm
+QEMU_CPU=$("$ROOT/scripts/qemu-cpu.sh" "$GUEST/hello.elf")
 for p in hello exitcode memmap smp; do
 	[ -f "$GUEST/$p.elf" ] || fail "$GUEST/$p.elf missing: run 'make guest' first"
 done
@@ -25,7 +26,7 @@ failures=0
 # boot NAME SMP APPEND: serial output to $tmp/NAME.out, status in $status.
 boot() {
 	local name=$1 smp=$2 append=$3
-	timeout -k 5 "$TIMEOUT" "$QEMU" -M microvm -enable-kvm -cpu host -m 256M \
+	timeout -k 5 "$TIMEOUT" "$QEMU" -M microvm -enable-kvm -cpu "$QEMU_CPU" -m 256M \
 		-smp "$smp" -nodefaults -no-user-config -nographic \
 		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-kernel "$GUEST/$name.elf" -append "$append" \

@@ -8,6 +8,7 @@
 # read back zero there as well.
 source "$(dirname "$0")/../lib.sh"
 need_kvm
+QEMU_CPU=$("$ROOT/scripts/qemu-cpu.sh" "$GUEST/hello.elf")
 need_cmd qemu-system-x86_64 qemu-system-x86
 need_cmd python3 python3
 [ -f "$GUEST/virtio_balloon.elf" ] || fail "missing $GUEST/virtio_balloon.elf (make guest)"
@@ -34,7 +35,7 @@ wait_for() { # regex
 }
 
 timeout -k 5 60 qemu-system-x86_64 -M microvm,pcie=on,rtc=on -enable-kvm \
-	-cpu host -m 256M -nodefaults -no-user-config -nographic \
+	-cpu "$QEMU_CPU" -m 256M -nodefaults -no-user-config -nographic \
 	-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 	-device virtio-balloon-pci,disable-legacy=on,deflate-on-oom=on \
 	-monitor "unix:$mon,server,nowait" \

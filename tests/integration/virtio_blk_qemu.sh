@@ -10,13 +10,14 @@
 # the device on some requests vmon answers with IOERR; both are allowed.)
 source "$(dirname "$0")/../lib.sh"
 need_kvm
+QEMU_CPU=$("$ROOT/scripts/qemu-cpu.sh" "$GUEST/hello.elf")
 need_cmd qemu-system-x86_64 qemu-system-x86
 need_cmd python3 python3
 [ -f "$GUEST/virtio_blk.elf" ] || fail "missing $GUEST/virtio_blk.elf (make guest)"
 
 qemu() { # drive-options cmdline
 	timeout -k 5 120 qemu-system-x86_64 -M microvm,pcie=on,rtc=on \
-		-enable-kvm -cpu host -m 256M -nodefaults -no-user-config \
+		-enable-kvm -cpu "$QEMU_CPU" -m 256M -nodefaults -no-user-config \
 		-nographic -serial stdio \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-drive "if=none,id=d0,format=raw,$1" \

@@ -8,6 +8,7 @@
 # microvm has no MCFG and no firmware: the guest is told the ECAM base.
 source "$(dirname "$0")/../lib.sh"
 need_kvm
+QEMU_CPU=$("$ROOT/scripts/qemu-cpu.sh" "$GUEST/hello.elf")
 need_cmd qemu-system-x86_64 qemu-system-x86
 [ -f "$GUEST/virtio_net.elf" ] || fail "missing $GUEST/virtio_net.elf (make guest)"
 need_cmd python3 python3
@@ -26,7 +27,7 @@ need_netns "vmon-qtest-$$" "$TAP"
 
 qstart() { # guest cmdline
 	nsx timeout -k 5 60 qemu-system-x86_64 -M microvm,pcie=on -enable-kvm \
-		-cpu host -m 256M -nodefaults -no-user-config -nographic \
+		-cpu "$QEMU_CPU" -m 256M -nodefaults -no-user-config -nographic \
 		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=off" \
 		-device "virtio-net-pci,netdev=n0,disable-legacy=on,mac=$GMAC" \

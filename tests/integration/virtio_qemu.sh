@@ -8,12 +8,13 @@
 # Line: the guest is told the ECAM base and the GSI, and places BARs.
 source "$(dirname "$0")/../lib.sh"
 need_kvm
+QEMU_CPU=$("$ROOT/scripts/qemu-cpu.sh" "$GUEST/hello.elf")
 need_cmd qemu-system-x86_64 qemu-system-x86
 [ -f "$GUEST/virtio_rng.elf" ] || fail "missing $GUEST/virtio_rng.elf (make guest)"
 
 qemu() { # cmdline
 	timeout -k 5 60 qemu-system-x86_64 -M microvm,pcie=on,rtc=on -enable-kvm \
-		-cpu host -m 256M -nodefaults -no-user-config -nographic \
+		-cpu "$QEMU_CPU" -m 256M -nodefaults -no-user-config -nographic \
 		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-device virtio-rng-pci,disable-legacy=on \
 		-kernel "$GUEST/virtio_rng.elf" -append "ecam=0xe0000000 $*" \
