@@ -24,7 +24,7 @@ if hw_virt; then
 fi
 
 for try in 1 2; do
-	"$ROOT/tests/nested/run.sh" --timeout 1200 --keep "$TMP/keep$try" -- \
+	"$ROOT/tests/nested/run.sh" --timeout 600 --keep "$TMP/keep$try" -- \
 		sh -c '"$@" --work "$NESTED_RUN/e2e"' sh "${e2e[@]}"
 	rc=$?
 	case $rc in

@@ -50,6 +50,18 @@ mount --bind "/hostfs$run" "$r$run"
 ip link set lo up 2>/dev/null
 hostname nested
 
+# A heartbeat on the console, so that a run killed for taking too long
+# tells a frozen host (no more lines) from a command that hangs (lines
+# going on, naming what runs).
+(
+	while sleep 60; do
+		m=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+		# user processes only: kernel threads have an empty cmdline
+		p=$(for d in /proc/[0-9]*; do [ -n "$(head -c 1 $d/cmdline)" ] && cat $d/comm; done 2>/dev/null |
+			sort -u | tr '\n' ' ')
+		say "alive $(cut -d' ' -f1 /proc/uptime)s, load $(cut -d' ' -f1-3 /proc/loadavg), $((m / 1024)) MiB free; running: $p"
+	done
+) &
 say "ready: $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpus, kvm $( [ -c /dev/kvm ] && echo yes || echo no)"
 chroot $r /bin/sh -c "cd / && exec /bin/bash '$run/cmd.sh' >'$run/out' 2>&1 </dev/null"
 echo $? >"/hostfs$run/rc"
