@@ -37,7 +37,7 @@ WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 VMON_CPPFLAGS := -D_GNU_SOURCE -Isrc -DVMON_VERSION='"$(VERSION)"'
 VMON_CFLAGS   := -std=gnu17 $(WARN) $(SANFLAGS) -MMD -MP
 VMON_LDFLAGS  := $(SANFLAGS)
-VMON_LDLIBS   := -lpthread -lz -llzma -llz4 -lzstd -ljansson -lm -luring
+VMON_LDLIBS   := -lseccomp -lpthread -lz -llzma -llz4 -lzstd -ljansson -lm -luring
 # The user's flags come last so they can override ours (-O0, -Wno-error).
 ALL_CFLAGS  = $(VMON_CPPFLAGS) $(CPPFLAGS) $(VMON_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(VMON_LDFLAGS) $(LDFLAGS)
@@ -67,6 +67,13 @@ $(BUILD)/vmon: $(OBJS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The seccomp reporter's table of system call names, from the headers.
+$(BUILD)/src/core/sandbox.o: VMON_CPPFLAGS += -I$(BUILD)
+$(BUILD)/src/core/sandbox.o: $(BUILD)/gen/syscall_names.h
+$(BUILD)/gen/syscall_names.h: scripts/gen-syscall-names.sh
+	@mkdir -p $(dir $@)
+	scripts/gen-syscall-names.sh '$(CC)' $@
 
 # Only main.c prints the commit; the stamp changes (and main.o is rebuilt)
 # only when the commit does.
@@ -139,6 +146,9 @@ FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_OBJS  := $(filter-out $(FUZZ_DIR)/obj/src/main.o,$(SRCS:%.c=$(FUZZ_DIR)/obj/%.o))
 
 fuzz: $(FUZZ_BINS)
+
+$(FUZZ_DIR)/obj/src/core/sandbox.o: FUZZ_FLAGS += -I$(BUILD)
+$(FUZZ_DIR)/obj/src/core/sandbox.o: $(BUILD)/gen/syscall_names.h
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

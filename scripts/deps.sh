@@ -17,6 +17,7 @@ pkgs=(
 	liburing-dev              # virtio-blk's io_uring backend
 	zlib1g-dev liblzma-dev liblz4-dev libzstd-dev  # unpacking bzImage payloads on the host
 	libcmocka-dev             # unit-test framework
+	libseccomp-dev            # the threads' syscall filters (core/sandbox.c)
 	# tests and benchmarks
 	clang libclang-rt-14-dev  # fuzz targets: libFuzzer, sanitizer runtimes
 	python3                   # test scripts (pty, struct, sockets), bench/

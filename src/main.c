@@ -8,11 +8,14 @@
  *   vmon --version
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/commands.h"
 #include "cli/commands.h"
+#include "core/sandbox.h"
 #include "lib/exit_status.h"
 
 static const char usage[] =
@@ -33,6 +36,23 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+	/* Before any thread loads a filter: a denied call is then named. */
+	if (sandbox_reporter_install()) {
+		perror("vmon: cannot install the SIGSYS handler");
+		return VMON_EXIT_INTERNAL;
+	}
+	/*
+	 * glibc's gmtime_r (log lines, the RTC) reads /etc/localtime on first
+	 * use: here, not on a thread whose filter denies openat.
+	 */
+	tzset();
+	/*
+	 * One malloc arena for all threads: glibc makes a thread its own
+	 * arena by reading /sys/devices/system/cpu/online, and shrinks one
+	 * after reading /proc/sys/vm/overcommit_memory, opens the filters of
+	 * the vCPU and API threads deny.  vmon allocates little once running.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	if (fc_invocation(argc, argv))
 		return fc_main(argc, argv);
 	if (argc < 2) {

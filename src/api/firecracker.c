@@ -46,7 +46,8 @@ static const char fc_usage[] =
 	"  --http-api-max-payload-size N   request body limit (default 51200)\n"
 	"  --boot-timer            accepted; vmon has no boot-timer device\n"
 	"  --start-time-us N, --start-time-cpu-us N, --parent-cpu-time-us N,\n"
-	"  --no-seccomp            accepted from the jailer and ignored\n"
+	"  --no-seccomp            run the threads without their syscall\n"
+	"                          filters (debugging only)\n"
 	"  -h, --help              this text\n"
 	"  --version               the Firecracker API version vmon implements\n"
 	"\n"
@@ -56,7 +57,7 @@ enum {
 	OPT_API_SOCK = 256, OPT_CONFIG, OPT_NO_API, OPT_ID, OPT_BOOT_TIMER,
 	OPT_LEVEL, OPT_LOG_PATH, OPT_METRICS_PATH, OPT_SHOW_LEVEL,
 	OPT_SHOW_ORIGIN, OPT_MODULE, OPT_MAX_PAYLOAD, OPT_IGNORED_ARG,
-	OPT_IGNORED, OPT_VERSION, OPT_SECCOMP_FILTER,
+	OPT_IGNORED, OPT_VERSION, OPT_SECCOMP_FILTER, OPT_NO_SECCOMP,
 };
 
 static const struct option fc_longopts[] = {
@@ -76,7 +77,7 @@ static const struct option fc_longopts[] = {
 	{ "start-time-us", required_argument, NULL, OPT_IGNORED_ARG },
 	{ "start-time-cpu-us", required_argument, NULL, OPT_IGNORED_ARG },
 	{ "parent-cpu-time-us", required_argument, NULL, OPT_IGNORED_ARG },
-	{ "no-seccomp", no_argument, NULL, OPT_IGNORED },
+	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "seccomp-filter", required_argument, NULL, OPT_SECCOMP_FILTER },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -86,7 +87,7 @@ static const struct option fc_longopts[] = {
 struct fc_options {
 	const char *api_sock, *config, *id, *log_path, *metrics_path, *module;
 	bool no_api, boot_timer, show_level, show_origin, help, version;
-	bool level_set;
+	bool level_set, no_seccomp;
 	enum log_level level;
 	unsigned long max_payload;
 };
@@ -145,6 +146,7 @@ static int parse_options(int argc, char **argv, struct fc_options *o,
 		case OPT_SHOW_ORIGIN: o->show_origin = true; break;
 		case OPT_MODULE: o->module = optarg; break;
 		case OPT_IGNORED: break;
+		case OPT_NO_SECCOMP: o->no_seccomp = true; break;
 		case OPT_VERSION: o->version = true; return 0;
 		case 'h': o->help = true; return 0;
 		case OPT_ID:
@@ -274,6 +276,10 @@ int fc_main(int argc, char **argv)
 	}
 	if (setup_outputs(v, &o, err, sizeof(err)))
 		goto out_msg;
+	v->no_seccomp = o.no_seccomp;
+	if (o.no_seccomp)
+		log_warn("--no-seccomp: the threads run without their syscall "
+			 "filters; for debugging only");
 	if (o.boot_timer)
 		log_warn("--boot-timer: vmon has no boot-timer device; ignored");
 	if (srv) {

@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "core/sandbox.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
@@ -71,6 +74,11 @@ int api_server_open(struct api_server *s, struct vmm *v, const char *path,
 	int ret;
 
 	memset(s, 0, sizeof(*s));
+	/*
+	 * jansson seeds its hash function from /dev/urandom on first use;
+	 * do it here, before the API thread is filtered and cannot open.
+	 */
+	json_object_seed(0);
 	s->vmm = v;
 	s->listen_fd = s->epfd = -1;
 	s->max_body = max_body;
@@ -371,6 +379,15 @@ static void *server_thread(void *arg)
 	bool stop = false;
 
 	prctl(PR_SET_NAME, "vmon_api");
+	/* Filtered before the first request is read. */
+	if (!s->vmm->no_seccomp) {
+		struct vmon_err e = { 0 };
+
+		if (sandbox_enter(SANDBOX_API, &e)) {
+			log_error("api: %s", e.msg);
+			stop = true;
+		}
+	}
 	while (!stop) {
 		int n = epoll_wait(s->epfd, ev, 32, expire(s));
 

@@ -43,6 +43,8 @@ const char run_usage[] =
 	"                       a virtio-balloon device asking the guest for N MiB\n"
 	"                       (default 0), with memory statistics every SECONDS\n"
 	"  --log-level LEVEL    error, warn (default), info or debug\n"
+	"  --no-seccomp         run the threads without their syscall filters\n"
+	"                       (debugging only; docs/sandbox.md)\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"On a terminal the console is raw: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -262,7 +264,7 @@ static int check_devices(const struct vm_config *cfg, const char *opt,
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEM,
 	OPT_SERIAL, OPT_DEBUG_EXIT, OPT_LOG_LEVEL, OPT_GUEST_DECOMPRESS,
-	OPT_RNG, OPT_NET, OPT_DISK, OPT_VSOCK, OPT_BALLOON,
+	OPT_RNG, OPT_NET, OPT_DISK, OPT_VSOCK, OPT_BALLOON, OPT_NO_SECCOMP,
 };
 
 int run_options_parse(int argc, char **argv, struct run_options *o,
@@ -278,6 +280,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 		{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "guest-decompress", no_argument, NULL, OPT_GUEST_DECOMPRESS },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "disk", required_argument, NULL, OPT_DISK },
@@ -342,6 +345,9 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 			break;
 		case OPT_GUEST_DECOMPRESS:
 			o->vm.guest_decompress = true;
+			break;
+		case OPT_NO_SECCOMP:
+			o->vm.no_seccomp = true;
 			break;
 		case OPT_RNG:
 			o->vm.rng = true;

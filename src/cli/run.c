@@ -32,6 +32,9 @@ int run_main(int argc, char **argv)
 		return VMON_EXIT_OK;
 	}
 	log_set_level(o.log_level);
+	if (o.vm.no_seccomp)
+		log_warn("--no-seccomp: the threads run without their syscall "
+			 "filters; for debugging only");
 
 	ret = evloop_init(&loop);
 	if (ret) {

@@ -3,11 +3,14 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include "core/sandbox.h"
 #include "lib/exit_status.h"
 #include "lib/log.h"
 
@@ -142,13 +145,30 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct runctl *rc = vcpu->env->rc;
+	char name[16];
 	sigset_t set;
 
+	/* Named for ps, top and the seccomp report: vmon_vcpu0, ... */
+	snprintf(name, sizeof(name), "vmon_vcpu%u", vcpu->index);
+	prctl(PR_SET_NAME, name);
 	tls_run = vcpu->run;
 	/* Everything but the kick is handled by the main thread. */
 	sigfillset(&set);
 	sigdelset(&set, VCPU_KICK_SIGNAL);
+	/* A denied system call must reach the seccomp reporter. */
+	sigdelset(&set, SIGSYS);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	/* Filtered before the guest's first instruction. */
+	if (vcpu->env->sandbox) {
+		struct vmon_err e = { 0 };
+
+		if (sandbox_enter(SANDBOX_VCPU, &e)) {
+			log_error("vCPU %u: %s", vcpu->index, e.msg);
+			runctl_request_stop(rc, VM_STOP_INTERNAL,
+					    VMON_EXIT_INTERNAL);
+			return NULL;
+		}
+	}
 
 	while (!runctl_stopping(rc)) {
 		runctl_park_if_paused(rc);

@@ -26,6 +26,7 @@ struct vcpu_env {
 	void (*report_fatal)(int vcpu_fd, unsigned int index,
 			     const struct guest_mem *gm,
 			     const struct kvm_run *run);
+	bool sandbox;		/* load the vCPU seccomp filter first */
 };
 
 struct vcpu {

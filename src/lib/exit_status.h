@@ -11,6 +11,9 @@ enum vmon_exit {
 	VMON_EXIT_USAGE = 2,		/* bad arguments, unreadable files */
 	VMON_EXIT_GUEST_FAULT = 4,	/* triple fault, emulation failure */
 	VMON_EXIT_INTERNAL = 6,		/* a host-side failure */
+	/* A thread made a call its seccomp filter denies (core/sandbox.h);
+	 * Firecracker's status for the same. */
+	VMON_EXIT_SECCOMP = 148,
 };
 
 #endif

@@ -167,6 +167,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 		.kvm = &vm->kvm, .pio = &vm->pio, .mmio = &vm->mmio,
 		.mem = &vm->mem, .rc = &vm->rc,
 		.report_fatal = x86_report_fatal_exit,
+		.sandbox = !cfg->no_seccomp,
 	};
 	vm->vcpus = calloc(cfg->nr_cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {

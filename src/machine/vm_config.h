@@ -32,6 +32,7 @@ struct vm_config {
 	const char *serial_path;
 	bool debug_exit;
 	bool guest_decompress;	/* bzImage: no host-side unpacking */
+	bool no_seccomp;	/* threads without filters: debugging only */
 
 	unsigned int nr_disks;
 	struct disk_config disks[VM_MAX_DISKS];

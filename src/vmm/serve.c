@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "core/sandbox.h"
 #include "hw/serial.h"
 #include "lib/exit_status.h"
 #include "lib/log.h"
@@ -154,6 +155,21 @@ void vm_serve_fini(struct vm_serve *c)
 	c->sig_fd = -1;
 }
 
+int vm_serve_sandbox(struct vm *vm)
+{
+	struct vmon_err e = { 0 };
+	int ret;
+
+	if (vm->cfg.no_seccomp)
+		return 0;
+	ret = sandbox_enter(SANDBOX_VMM, &e);
+	if (ret) {
+		log_error("%s", e.msg);
+		vm_request_stop(vm, VM_STOP_INTERNAL, VMON_EXIT_INTERNAL);
+	}
+	return ret;
+}
+
 int vm_serve_run(struct vm *vm)
 {
 	struct vm_serve c;
@@ -163,6 +179,7 @@ int vm_serve_run(struct vm *vm)
 	if (ret)
 		return ret;
 	vm_start_vcpus(vm);
+	vm_serve_sandbox(vm);
 	while (!vm_stopping(vm))
 		vm_serve_once(&c);
 	vm_join_vcpus(vm);

@@ -34,6 +34,13 @@ void vm_serve_fini(struct vm_serve *s);
  */
 int vm_block_stop_signals(sigset_t *set);
 
+/*
+ * Load the VMM thread's seccomp filter (core/sandbox.h) unless the VM was
+ * configured without: once the vCPUs run and the VMM thread only serves.
+ * On failure the VM is asked to stop.  0 or -errno.
+ */
+int vm_serve_sandbox(struct vm *vm);
+
 /* Start the vCPUs and serve the VM until it stops.  0 or -errno. */
 int vm_serve_run(struct vm *vm);
 

@@ -332,6 +332,7 @@ void vmm_config_view(struct vmm *v, struct vm_config *c)
 	c->mem_size = v->mem_mib << 20;
 	c->serial_mode = v->serial_path ? SERIAL_FILE : SERIAL_STDIO;
 	c->serial_path = v->serial_path;
+	c->no_seccomp = v->no_seccomp;
 	for (unsigned int i = 0; i < v->nr_drives; i++) {
 		const struct vmm_drive *d = &v->drives[i];
 
@@ -418,6 +419,14 @@ int vmm_start(struct vmm *v, char *err, size_t len)
 	if ((ret = vm_start_vcpus(&v->vm)))
 		return err_say(err, len, ret, "cannot start the vCPUs: %s",
 			   strerror(-ret));
+	/*
+	 * Everything is built: the VMM thread only serves from here, under
+	 * its filter, loaded before it next dispatches (serve_once): after
+	 * the front end has created its threads, whose creation the filter
+	 * would refuse (threads are created with every signal blocked, so
+	 * not even the SIGSYS report would get out).
+	 */
+	v->sandbox_pending = !v->no_seccomp;
 	return 0;
 err_vm:
 	vm_destroy(&v->vm);
@@ -503,6 +512,11 @@ static void serve_once(struct vmm *v)
 	int ret;
 
 	if (v->vm_created) {
+		if (v->sandbox_pending) {
+			v->sandbox_pending = false;
+			if (vm_serve_sandbox(&v->vm))
+				return;
+		}
 		vm_serve_once(&v->serve);
 		return;
 	}

@@ -123,6 +123,8 @@ struct vmm {
 	int sig_fd;
 	int timer_fd;			/* periodic metrics flush */
 	bool quit;			/* stop signal before the start */
+	bool no_seccomp;		/* --no-seccomp: no thread filtered */
+	bool sandbox_pending;		/* started; filter before serving */
 	int stopped_fd;			/* eventfd: front ends, let go */
 	unsigned int nr_frontends;	/* attached; vmm_run waits for them */
 	struct metrics metrics;		/* the front ends' counters */
