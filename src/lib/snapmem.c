@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The snapshot's memory file: guest RAM byte for byte, zero pages left
+ * as holes, so a mostly idle 1 GiB guest costs the disk what it touched.
+ * Restore maps it private: the guest's writes never reach the file.
+ */
+#include "lib/snapfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/afile.h"
+
+/* All zero: the first 8 bytes are, and every byte equals the one 8 on. */
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	uint64_t head = 0;
+
+	if (n < 8) {
+		while (n)
+			if (p[--n])
+				return false;
+		return true;
+	}
+	memcpy(&head, p, 8);
+	return !head && !memcmp(p, p + 8, n - 8);
+}
+
+int snap_mem_write(const char *path, const void *ram, size_t len,
+		   struct vmon_err *e)
+{
+	const uint8_t *base = ram;
+	struct afile af;
+	size_t off = 0;
+	int ret;
+
+	if (len > INT64_MAX)
+		return err_set(e, ERR_HOST, -EFBIG, "memory file %s: %zu bytes "
+			       "is too large", path, len);
+	ret = afile_open(&af, path, "memory file", e);
+	if (ret)
+		return ret;
+	/* The full size first: what is never written stays a hole. */
+	ret = afile_truncate(&af, (off_t)len, e);
+	while (!ret && off < len) {
+		size_t start, n = len - off < SNAP_PAGE_SIZE ? len - off
+							     : SNAP_PAGE_SIZE;
+
+		if (all_zero(base + off, n)) {
+			off += n;
+			continue;
+		}
+		/* One write for a run of non-zero pages. */
+		start = off;
+		do {
+			off += n;
+			n = len - off < SNAP_PAGE_SIZE ? len - off
+						       : SNAP_PAGE_SIZE;
+		} while (off < len && !all_zero(base + off, n));
+		ret = afile_pwrite(&af, base + start, off - start,
+				   (off_t)start, e);
+	}
+	if (ret) {
+		afile_discard(&af);
+		return ret;
+	}
+	return afile_commit(&af, e);
+}
+
+int snap_mem_open(const char *path, uint64_t size, int *fd,
+		  struct vmon_err *e)
+{
+	struct stat st;
+	int f, ret;
+
+	*fd = -1;
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return err_set(e, ERR_USAGE, -errno, "memory file %s: cannot "
+			       "open: %s", path, strerror(errno));
+	if (fstat(f, &st) < 0) {
+		ret = -errno;
+		err_set(e, ERR_USAGE, ret, "memory file %s: cannot stat: %s",
+			path, strerror(-ret));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = err_set(e, ERR_USAGE, -EINVAL, "memory file %s: not a "
+			      "regular file", path);
+		goto fail;
+	}
+	/* Shorter would fault the guest later; longer is another file. */
+	if ((uint64_t)st.st_size != size) {
+		ret = err_set(e, ERR_USAGE, -EINVAL, "memory file %s: %lld "
+			      "bytes, but the snapshot's RAM is %llu: %s", path,
+			      (long long)st.st_size, (unsigned long long)size,
+			      (uint64_t)st.st_size < size
+				      ? "truncated, or not this snapshot's"
+				      : "not this snapshot's memory file");
+		goto fail;
+	}
+	*fd = f;
+	return 0;
+fail:
+	close(f);
+	return ret;
+}
+
+int snap_mem_map(int fd, uint64_t size, void **out, struct vmon_err *e)
+{
+	void *p;
+
+	*out = NULL;
+	if (size == 0 || size > SIZE_MAX)
+		return err_set(e, ERR_USAGE, -EINVAL, "memory file: cannot map "
+			       "%llu bytes", (unsigned long long)size);
+	/* NORESERVE: only pages the guest writes cost swap, as with RAM. */
+	p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+	if (p == MAP_FAILED)
+		return err_set(e, ERR_HOST, -errno, "memory file: cannot map "
+			       "%llu bytes: %s", (unsigned long long)size,
+			       strerror(errno));
+	*out = p;
+	return 0;
+}
