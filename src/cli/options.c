@@ -52,7 +52,8 @@ const char run_usage[] =
 	"Exit status: 0 guest powered off or rebooted, or vmon was told to stop\n"
 	"(SIGINT, SIGTERM, Ctrl-A x); odd values come from --debug-exit; 2 bad\n"
 	"arguments or unreadable files; 4 the guest had to be stopped (triple\n"
-	"fault, KVM emulation failure, unhandled exit); 6 internal error.\n";
+	"fault, KVM emulation failure, unhandled exit); 6 internal error; 148 a\n"
+	"thread made a system call its seccomp filter denies.\n";
 
 static int parse_serial(const char *s, struct vm_config *cfg)
 {
