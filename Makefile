@@ -1,7 +1,8 @@
 # vmon top-level build.  `make` builds vmon and the test guest; `make test`
 # runs the whole suite (unit, integration, then again under ASan+UBSan).
 # SAN=1 builds an AddressSanitizer + UndefinedBehaviorSanitizer variant in
-# build-san/.  ./configure installs what the build and tests need.
+# build-san/, TSAN=1 a ThreadSanitizer variant in build-tsan/ (`make
+# test-tsan`).  ./configure installs what the build and tests need.
 #
 # The usual variables are the user's: make CC=clang CFLAGS='-O0 -g'
 # CPPFLAGS=... LDFLAGS=... LDLIBS=... change the compiler, optimisation
@@ -13,6 +14,10 @@ ifeq ($(origin CC),default)
 CC      := gcc
 endif
 SAN     ?= 0
+TSAN    ?= 0
+ifeq ($(SAN)$(TSAN),11)
+$(error SAN=1 and TSAN=1 exclude each other: ASan and TSan cannot share a process)
+endif
 # Hardening (docs/hardening.md), checked by tests/integration/hardening.sh:
 # stack canaries; CET (endbr64, objects marked IBT and SHSTK: the binary
 # keeps the mark only if libc has it too, and Debian 12's has not); full
@@ -33,6 +38,16 @@ CFLAGS  ?= -O1 -g
 VMON_STATIC :=
 # The sanitizers intercept memcpy, snprintf and friends; the fortified
 # __*_chk entry points would go around them.
+VMON_FORTIFY :=
+else ifeq ($(TSAN),1)
+BUILD   ?= build-tsan
+# gcc warns (-Wtsan) that TSan does not model atomic_thread_fence: the
+# fences in virtq.c order vmon against the guest, not vmon's threads
+# against each other, so nothing is lost.  clang has no such warning.
+SANFLAGS := -fsanitize=thread \
+	    $(shell $(CC) -Werror -Wno-tsan -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-tsan)
+CFLAGS  ?= -O1 -g
+VMON_STATIC :=
 VMON_FORTIFY :=
 else
 BUILD   ?= build
@@ -72,7 +87,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: all vmon guest unit tools test test-quick demo bench clean deps linux \
+.PHONY: all vmon guest unit tools test test-tsan test-quick demo bench clean deps linux \
 	fuzz fuzz-long newcomer-test bench-nested check-layers FORCE
 
 all: vmon guest unit tools
@@ -126,6 +141,13 @@ test: deps
 	$(MAKE) SAN=1 vmon unit tools
 	tests/run.sh
 
+# The unit and integration tests again under ThreadSanitizer (build-tsan/):
+# a pass of its own, not part of `make test`, whose time it would add to.
+test-tsan: deps
+	$(MAKE) guest
+	$(MAKE) TSAN=1 vmon unit tools
+	tests/run.sh --build build-tsan
+
 demo: deps
 	$(MAKE) all
 	scripts/demo.sh
@@ -172,6 +194,6 @@ fuzz-long: fuzz
 	FUZZ_TIME=$(FUZZ_TIME) tests/integration/fuzz_short.sh
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan
 
 -include $(OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
