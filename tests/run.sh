@@ -11,6 +11,9 @@
 #   tests/run.sh --no-nested     skip the nested-host pass
 #   tests/run.sh -k PATTERN      only tests whose name contains PATTERN
 #   tests/run.sh --integration-only --only "a b"   just those integration tests
+#   tests/run.sh --build build-tsan   only that build's unit and integration
+#                                tests (no other pass), named "NAME [tsan]"
+#                                (build-X gives [X]); make test-tsan
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -34,15 +37,16 @@ test_timeout=${VMON_TEST_TIMEOUT:-900}
 # the first did not report, only while this budget lasts.
 nested_budget=${VMON_NESTED_BUDGET:-1500}
 nested_test_timeout=${VMON_NESTED_TEST_TIMEOUT:-300}
-pattern= only=
+pattern= only= build=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-san) san=0 ;;
 	--no-nested) nested=0 ;;
 	--integration-only) unit=0 ;;
 	--only) only=$2; shift ;;
+	--build) build=${2%/}; shift ;;
 	-k) pattern=$2; shift ;;
-	*) echo "usage: tests/run.sh [--no-san] [--no-nested] [-k PATTERN] [--integration-only] [--only NAMES]" >&2; exit 2 ;;
+	*) echo "usage: tests/run.sh [--no-san] [--no-nested] [-k PATTERN] [--integration-only] [--only NAMES] [--build DIR]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -67,16 +71,20 @@ run_unit() { # build-dir suffix
 		[ -z "$pattern" ] || [[ "$name" == *"$pattern"* ]] || continue
 		out="$logdir/$name$2.log"
 		CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$bin" >"$out" 2>&1
-		local rc=$? n=0
+		local rc=$? n=0 nfail=0
 		while IFS= read -r line; do
 			case "$line" in
 			*"# SKIP"*) record skip "$name$2: ${line##*SKIP }" "skipped by the test"; n=$((n + 1)) ;;
 			"ok "*) record pass "$name$2: ${line#ok * - }"; n=$((n + 1)) ;;
-			"not ok "*) record fail "$name$2: ${line#not ok * - }"; n=$((n + 1)) ;;
+			"not ok "*) record fail "$name$2: ${line#not ok * - }"; n=$((n + 1)); nfail=$((nfail + 1)) ;;
 			esac
 		done <"$out"
 		if [ "$rc" -ne 0 ] && [ "$n" -eq 0 ]; then
 			record fail "$name$2 (exit $rc before any test)"
+		elif [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+			# Every test passed, then the exit status changed: a
+			# sanitizer report (a leak, a data race) or a crash.
+			record fail "$name$2 (exit $rc after its tests passed)"
 		fi
 		if [ "$rc" -ne 0 ]; then sed 's/^/      /' "$out" | grep -v '^      ok ' | tail -n 30; fi
 	done
@@ -172,16 +180,39 @@ run_nested() {
 	done
 }
 
-if [ "$unit" = 1 ]; then
-	echo "== unit tests"
-	run_unit build ""
+# For the sanitizer passes: a report fails the test, through an exit
+# status of the sanitizer's own, never mistaken for the program's.  TSan
+# reports every race and lock-order inversion and carries on.
+sanitizer_env() {
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
+	export TSAN_OPTIONS=exitcode=97:second_deadlock_stack=1
+}
+
+if [ -n "$build" ]; then
+	# One given build only, e.g. build-tsan (make test-tsan).
+	[ -x "$build/vmon" ] || { echo "tests/run.sh: $build/vmon missing (make BUILD=$build, or TSAN=1)" >&2; exit 2; }
+	sanitizer_env
+	suffix=
+	[ "$build" = build ] || suffix=" [${build#build-}]"
+	if [ "$unit" = 1 ]; then
+		echo "== unit tests ($build)"
+		run_unit "$build" "$suffix"
+	fi
+	echo "== integration tests ($build)"
+	run_integration "$build/vmon" "$suffix"
+	san=0 nested=0
+else
+	if [ "$unit" = 1 ]; then
+		echo "== unit tests"
+		run_unit build ""
+	fi
+	echo "== integration tests"
+	run_integration build/vmon ""
 fi
-echo "== integration tests"
-run_integration build/vmon ""
 if [ "$san" = 1 ]; then
 	if [ -x build-san/vmon ]; then
-		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
-		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
+		sanitizer_env
 		if [ "$unit" = 1 ]; then
 			echo "== unit tests (ASan+UBSan)"
 			run_unit build-san " [san]"

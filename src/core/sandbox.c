@@ -30,10 +30,10 @@
 #include "lib/exit_status.h"
 #include "gen/syscall_names.h"	/* from <asm/unistd_64.h>, at build */
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANDBOX_SANITIZERS 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define SANDBOX_SANITIZERS 1
 #endif
 #endif

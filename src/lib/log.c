@@ -102,8 +102,11 @@ static void sink_write(enum log_level level, const char *file, int line,
 		return;
 }
 
-static void vlog_line(enum log_level level, const char *file, int line,
-		      const char *fmt, va_list ap)
+/* format(printf, 4, 0): fmt is checked at the callers (clang's
+ * -Wformat-nonliteral wants the va_list taker marked too). */
+static __attribute__((format(printf, 4, 0)))
+void vlog_line(enum log_level level, const char *file, int line,
+	       const char *fmt, va_list ap)
 {
 	char msg[1024];
 

@@ -9,10 +9,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
+/*
+ * Sanitizer builds tear down synchronously: LeakSanitizer and TSan's
+ * exit status run at exit(), and the helper would run instrumented code
+ * on vmon's sanitizer state.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TEARDOWN_SYNC 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define TEARDOWN_SYNC 1
 #endif
 #endif

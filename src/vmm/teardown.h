@@ -12,8 +12,9 @@
  * helper is killed by the kernel when vmon is gone (PR_SET_PDEATHSIG) and
  * its exit does the teardown, unwaited-for.
  *
- * Under AddressSanitizer the normal, synchronous teardown runs instead,
- * so leak checking still sees every free.
+ * Under AddressSanitizer and ThreadSanitizer the normal, synchronous
+ * teardown runs instead, so leak checking still sees every free and
+ * TSan's reports still set the exit status.
  */
 #ifndef VMON_VMM_TEARDOWN_H
 #define VMON_VMM_TEARDOWN_H

@@ -64,7 +64,7 @@ bad_kernel() { # file expected-regex [extra args]
 	run_vmon 20 run --kernel "$f" --serial none "$@"; expect_rc 2 "$(basename "$f")"
 	expect_in "$TMP/err" "$f" "message names the file"
 	expect_in "$TMP/err" "$re" "$(basename "$f")"
-	if grep -qE "AddressSanitizer|runtime error" "$TMP/err"; then cat "$TMP/err"; fail "sanitizer report for $f"; fi
+	if grep -qE "AddressSanitizer|ThreadSanitizer|runtime error" "$TMP/err"; then cat "$TMP/err"; fail "sanitizer report for $f"; fi
 }
 bad_kernel "$k/missing" "No such file"
 bad_kernel "$k/empty" "empty|too small|truncated"

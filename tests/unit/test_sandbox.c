@@ -24,7 +24,7 @@
 #include "core/sandbox.h"
 #include "lib/exit_status.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZERS 1
 #endif
 

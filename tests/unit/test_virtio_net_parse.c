@@ -75,8 +75,9 @@ static void net_option(void **state)
 		"run --kernel k --net tap=t,mac=06:00:00:00:00:0g",
 		"run --kernel k --net tap=t,speed=10",
 		"run --kernel k --net tap=t --net tap=t",
-		"run --kernel k --net tap=a --net tap=b --net tap=c --net tap=d "
-		"--net tap=e --net tap=f --net tap=g --net tap=h --net tap=i",
+		/* One element: parenthesised so clang sees the join is meant. */
+		("run --kernel k --net tap=a --net tap=b --net tap=c --net tap=d "
+		 "--net tap=e --net tap=f --net tap=g --net tap=h --net tap=i"),
 	};
 
 	assert_int_equal(parse(ok, &o, err, sizeof(err)), 0);

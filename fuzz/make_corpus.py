@@ -1,0 +1,528 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Writes the seed corpora of the fuzz targets: fuzz/corpus/<target>/.
+
+Hand-made valid inputs, a few per target, in each target's own input
+format (the comment at the top of fuzz/<target>.c): kernels that load,
+HTTP requests as curl sends them, rings whose chains are well formed,
+driver scripts that set a device up and use it.  The fuzzer starts from
+them instead of from nothing, so its first seconds already reach the
+code behind the framing.  Deterministic: running it again rewrites the
+same bytes (fuzz/README.md; tests/integration/fuzz_short.sh reads them).
+
+    fuzz/make_corpus.py            write fuzz/corpus/
+    fuzz/make_corpus.py --check    exit 1 if fuzz/corpus/ is not what
+                                   this script writes
+"""
+import gzip
+import lzma
+import os
+import struct
+import sys
+
+# -- shared: the split virtqueue (virtio 1.2, 2.7) ----------------------
+F_NEXT, F_WRITE, F_INDIRECT = 1, 2, 4
+
+
+def desc(addr, length, flags=0, nxt=0):
+    return struct.pack("<QIHH", addr, length, flags, nxt)
+
+
+def avail(size, heads, flags=0, used_event=0):
+    ring = list(heads) + [0] * (size - len(heads))
+    return struct.pack("<HH%dHH" % size, flags, len(heads), *ring, used_event)
+
+
+def table(size, descs):
+    return b"".join(descs) + b"\0" * (16 * (size - len(descs)))
+
+
+# A tiny guest: mov al, 42; out 0xf4, al (isa-debug-exit); hlt; jmp $.
+# The same bytes run in 32-bit (PVH entry) and 64-bit mode.
+GUEST_CODE = bytes([0xB0, 0x2A, 0xE6, 0xF4, 0xF4, 0xEB, 0xFE])
+
+# -- fuzz_boot: two bytes (initrd x 128 KiB, cmdline x 300), then a kernel
+
+
+def xen_note(entry, size=4):
+    fmt = "<I" if size == 4 else "<Q"
+    return struct.pack("<III", 4, size, 18) + b"Xen\0" + struct.pack(fmt, entry)
+
+
+def pvh_elf(is64=True, note_in_section=False, paddr=0x100000):
+    """An ELF with one PT_LOAD and XEN_ELFNOTE_PHYS32_ENTRY (18)."""
+    ehsize, phentsize = (64, 56) if is64 else (52, 32)
+    note = xen_note(paddr)
+    phnum = 1 if note_in_section else 2
+    code_off = 0x100
+    note_off = code_off + 0x40
+    shoff = note_off + len(note) + 4 if note_in_section else 0
+    shoff = (shoff + 7) & ~7
+    shnum = 2 if note_in_section else 0
+    ident = b"\x7fELF" + bytes([2 if is64 else 1, 1, 1, 0]) + b"\0" * 8
+    if is64:
+        eh = ident + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, paddr, ehsize,
+                                 shoff, 0, ehsize, phentsize, phnum, 64,
+                                 shnum, 0)
+        ph = struct.pack("<IIQQQQQQ", 1, 7, code_off, paddr, paddr,
+                         len(GUEST_CODE), 0x1000, 0x10)
+        if not note_in_section:
+            ph += struct.pack("<IIQQQQQQ", 4, 4, note_off, 0, 0, len(note),
+                              len(note), 4)
+        sh = (b"\0" * 64 + struct.pack("<IIQQQQIIQQ", 0, 7, 2, 0, note_off,
+                                       len(note), 0, 0, 4, 0)
+              if note_in_section else b"")
+    else:
+        eh = ident + struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, paddr, ehsize,
+                                 shoff, 0, ehsize, phentsize, phnum, 40,
+                                 shnum, 0)
+        ph = struct.pack("<IIIIIIII", 1, code_off, paddr, paddr,
+                         len(GUEST_CODE), 0x1000, 7, 0x10)
+        if not note_in_section:
+            ph += struct.pack("<IIIIIIII", 4, note_off, 0, 0, len(note),
+                              len(note), 4, 4)
+        sh = (b"\0" * 40 + struct.pack("<IIIIIIIIII", 0, 7, 2, 0, note_off,
+                                       len(note), 0, 0, 4, 0)
+              if note_in_section else b"")
+    img = bytearray(eh + ph)
+    img += b"\0" * (code_off - len(img)) + GUEST_CODE
+    img += b"\0" * (note_off - len(img)) + note
+    if sh:
+        img += b"\0" * (shoff - len(img)) + sh
+    return bytes(img)
+
+
+def vmlinux(paddr=0x1000000):
+    """What a bzImage's payload unpacks to: an ELF64 at 16 MiB whose
+    e_entry is startup_64."""
+    code_off = 0x80
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + b"\0" * 8
+    eh = ident + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, paddr, 64, 0, 0, 64,
+                             56, 1, 64, 0, 0)
+    ph = struct.pack("<IIQQQQQQ", 1, 7, code_off, 0xFFFFFFFF81000000, paddr,
+                     len(GUEST_CODE), 0x2000, 0x200000)
+    img = eh + ph
+    return img + b"\0" * (code_off - len(img)) + GUEST_CODE
+
+
+def bzimage(payload=b""):
+    """Boot protocol 2.15, one setup sector, a 64-bit entry (startup_64 at
+    +0x200 of the protected-mode part) and, if given, a payload."""
+    setup = bytearray(1024)
+    pm = bytearray(0x200) + GUEST_CODE
+    payload_off = 0
+    if payload:
+        pm += b"\0" * (0x400 - len(pm))
+        payload_off = len(pm)
+        pm += payload
+    hdr = {
+        0x1F1: ("<B", 1),                 # setup_sects
+        0x1FE: ("<H", 0xAA55),            # boot_flag
+        0x200: ("<BB", 0xEB, 0x26C - 0x202),  # jump: the header's end
+        0x202: ("<I", 0x53726448),        # "HdrS"
+        0x206: ("<H", 0x020F),            # version 2.15
+        0x210: ("<B", 0xFF),              # type_of_loader
+        0x211: ("<B", 0x01),              # loadflags: LOADED_HIGH
+        0x214: ("<I", 0x100000),          # code32_start
+        0x22C: ("<I", 0x7FFFFFFF),        # initrd_addr_max
+        0x230: ("<I", 0x200000),          # kernel_alignment
+        0x234: ("<B", 1),                 # relocatable_kernel
+        0x236: ("<H", 0x3),               # xloadflags: KERNEL_64, above 4G
+        0x238: ("<I", 2047),              # cmdline_size
+        0x248: ("<I", payload_off),       # payload_offset
+        0x24C: ("<I", len(payload)),      # payload_length
+        0x258: ("<Q", 0x1000000),         # pref_address
+        0x260: ("<I", 0x200000),          # init_size
+    }
+    for off, (fmt, *vals) in hdr.items():
+        struct.pack_into(fmt, setup, off, *vals)
+    return bytes(setup + pm)
+
+
+def boot_seeds():
+    return {
+        "pvh64": b"\0\0" + pvh_elf(),
+        "pvh64-initrd-cmdline": b"\x01\x01" + pvh_elf(),
+        "pvh32": b"\0\0" + pvh_elf(is64=False),
+        "pvh64-note-in-section": b"\0\0" + pvh_elf(note_in_section=True),
+        "bzimage-no-payload": b"\0\x01" + bzimage(),
+        "bzimage-gzip": b"\x01\0" + bzimage(gzip.compress(vmlinux(), mtime=0)),
+        # As Linux builds it: the unpacked size appended (gzip has it
+        # already, as its trailer's ISIZE).
+        "bzimage-xz": b"\0\0" + bzimage(lzma.compress(
+            vmlinux(), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32) +
+            struct.pack("<I", len(vmlinux()))),
+    }
+
+
+# -- fuzz_http: a byte (pieces of b + 1 bytes), then the client's stream
+
+
+def req(method, path, body=None, extra=""):
+    head = "%s %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/7.88.1\r\n" \
+           "Accept: */*\r\n%s" % (method, path, extra)
+    if body is None:
+        return (head + "\r\n").encode()
+    b = body.encode()
+    return (head + "Content-Type: application/json\r\nContent-Length: %d\r\n"
+            "\r\n" % len(b)).encode() + b
+
+
+def http_seeds():
+    boot = req("PUT", "/boot-source", '{"kernel_image_path": "/srv/vmlinux", '
+               '"initrd_path": "/srv/initrd.img", "boot_args": "console=ttyS0 '
+               'reboot=k panic=1"}')
+    machine = req("PUT", "/machine-config", '{"vcpu_count": 2, '
+                  '"mem_size_mib": 256, "smt": false, "track_dirty_pages": '
+                  'false, "huge_pages": "None"}')
+    drive = req("PUT", "/drives/rootfs", '{"drive_id": "rootfs", '
+                '"path_on_host": "/srv/rootfs.ext4", "is_root_device": true, '
+                '"is_read_only": false, "cache_type": "Writeback", '
+                '"io_engine": "Sync", "partuuid": null}')
+    net = req("PUT", "/network-interfaces/eth0", '{"iface_id": "eth0", '
+              '"host_dev_name": "tap0", "guest_mac": "06:00:ac:10:00:02"}')
+    rest = [
+        req("PUT", "/vsock", '{"guest_cid": 3, "uds_path": "/tmp/v.sock"}'),
+        req("PUT", "/entropy", "{}"),
+        req("PUT", "/balloon", '{"amount_mib": 64, "deflate_on_oom": true, '
+            '"stats_polling_interval_s": 1}'),
+        req("PATCH", "/balloon", '{"amount_mib": 32}'),
+        req("PATCH", "/balloon/statistics", '{"stats_polling_interval_s": 5}'),
+        req("PUT", "/logger", '{"log_path": "/tmp/vmon.log", "level": "Info", '
+            '"show_level": true, "show_log_origin": false}'),
+        req("PUT", "/metrics", '{"metrics_path": "/tmp/vmon.metrics"}'),
+        req("PUT", "/serial", '{"serial_out_path": "/tmp/serial.out"}'),
+        req("PATCH", "/drives/rootfs", '{"drive_id": "rootfs", '
+            '"path_on_host": "/srv/other.ext4"}'),
+        req("PATCH", "/network-interfaces/eth0", '{"iface_id": "eth0"}'),
+        req("PUT", "/actions", '{"action_type": "InstanceStart"}'),
+        req("PATCH", "/vm", '{"state": "Paused"}'),
+    ]
+    return {
+        "get-root": b"\xff" + req("GET", "/"),
+        "get-config-keepalive": b"\x0f" + req("GET", "/vm/config",
+                                              extra="Connection: keep-alive\r\n"),
+        "put-boot-source": b"\xff" + boot,
+        "put-machine-config-expect": b"\x3f" + req(
+            "PUT", "/machine-config", '{"vcpu_count": 1, "mem_size_mib": 128}',
+            extra="Expect: 100-continue\r\n"),
+        "session-pipelined": b"\x7f" + boot + machine + drive + net,
+        "session-rest-bytewise": b"\x00" + b"".join(rest[:6]),
+        "session-rest": b"\xff" + b"".join(rest[6:]),
+    }
+
+
+# -- fuzz_virtq: size (1 << b % 9), features, then avail, desc, RAM@0x3000
+BUFS = 0x3000
+
+
+def virtq_seeds():
+    seeds = {}
+    # 8 entries: one out buffer; an out+in chain; out, out, in.
+    d = [desc(BUFS, 64),
+         desc(BUFS + 0x100, 16, F_NEXT, 2), desc(BUFS + 0x200, 512, F_WRITE),
+         desc(BUFS + 0x400, 16, F_NEXT, 4), desc(BUFS + 0x500, 100, F_NEXT, 5),
+         desc(BUFS + 0x600, 1, F_WRITE)]
+    seeds["chains-push"] = bytes([3, 4]) + avail(8, [0, 1, 3]) + table(8, d)
+    seeds["chains-event-idx"] = (bytes([3, 6]) + avail(8, [3, 1, 0], used_event=1)
+                                 + table(8, d))
+    # An indirect table of three at BUFS (the RAM part starts there).
+    ind = desc(BUFS + 0x100, 16, F_NEXT, 1) + desc(BUFS + 0x200, 64, F_NEXT, 2) \
+        + desc(BUFS + 0x300, 1, F_WRITE)
+    seeds["indirect"] = (bytes([2, 5]) + avail(4, [0, 1]) +
+                         table(4, [desc(BUFS, 48, F_INDIRECT),
+                                   desc(BUFS + 0x400, 32)]) + ind)
+    # 256 entries, each its own one-descriptor chain, the ring full.
+    seeds["full-ring-256"] = (bytes([8, 4]) + avail(256, range(256)) +
+                              b"".join(desc(BUFS + 0x40 * i, 0x40,
+                                            F_WRITE if i & 1 else 0)
+                                       for i in range(256)))
+    return seeds
+
+
+# -- fuzz_blk: size, set-up bits, capacity (1 + 4 b sectors), then raw
+# rings as fuzz_virtq or (bit 6) 8-byte request records
+T_IN, T_OUT, T_FLUSH, T_GET_ID, T_DISCARD, T_WZ = 0, 1, 4, 8, 11, 13
+SEL = {T_IN: 0, T_OUT: 1, T_FLUSH: 2, T_GET_ID: 3, T_DISCARD: 4, T_WZ: 5}
+
+
+def blk_record(type_, shape=1, sector=0, length=512, segflags=0):
+    return struct.pack("<BBBBBHB", SEL[type_], shape, sector & 0xFF,
+                       (sector >> 8) & 0xFF, (sector >> 16) & 0xFF, length,
+                       segflags)
+
+
+def blk_raw_ring():
+    """Three requests the way a driver lays them out: header, data,
+    status, at BUFS and after."""
+    def hdr(t, sector):
+        return struct.pack("<IIQ", t, 0, sector)
+    ram = bytearray(0x1000)
+    ram[0x000:0x010] = hdr(T_OUT, 0)
+    ram[0x010:0x210] = b"\xa5" * 512
+    ram[0x300:0x310] = hdr(T_IN, 0)
+    ram[0x600:0x610] = hdr(T_FLUSH, 0)
+    d = [desc(BUFS, 16, F_NEXT, 1), desc(BUFS + 0x10, 512, F_NEXT, 2),
+         desc(BUFS + 0x210, 1, F_WRITE),
+         desc(BUFS + 0x300, 16, F_NEXT, 4),
+         desc(BUFS + 0x400, 512, F_WRITE | F_NEXT, 5),
+         desc(BUFS + 0x2F0, 1, F_WRITE),
+         desc(BUFS + 0x600, 16, F_NEXT, 7), desc(BUFS + 0x610, 1, F_WRITE)]
+    return avail(8, [0, 3, 6]) + table(8, d) + bytes(ram)
+
+
+def blk_seeds():
+    rw = (blk_record(T_OUT, 1, 0, 1024) + blk_record(T_IN, 1, 0, 1024) +
+          blk_record(T_OUT, 2, 2, 2048) + blk_record(T_IN, 3, 2, 1536) +
+          blk_record(T_GET_ID, 1, 0, 20) + blk_record(T_FLUSH, 0, 0, 0))
+    # DISCARD, WRITE_ZEROES: one data buffer of segments, the first for
+    # len / 64 sectors (fuzz_blk.c's build_requests), the others zero.
+    special = (blk_record(T_DISCARD, 1, 8, 8 * 64) + blk_record(T_WZ, 1, 0, 4 * 64) +
+               blk_record(T_WZ, 1, 0, 4 * 64, 1) + blk_record(T_FLUSH, 0, 0, 0) +
+               blk_record(T_IN, 0x21, 1, 512) + blk_record(T_OUT, 0x41, 3, 512))
+    return {
+        # set-up 0x50: structured, FLUSH; 0x58: and writeback
+        "rw-structured": bytes([6, 0x50, 4]) + rw,
+        "rw-writeback-indirect": bytes([6, 0x59, 4]) + rw,
+        "discard-write-zeroes": bytes([6, 0x72, 8]) + special,
+        "read-only": bytes([5, 0x44, 2]) + blk_record(T_IN, 1, 0, 512) +
+        blk_record(T_OUT, 1, 0, 512) + blk_record(T_GET_ID, 1, 0, 20),
+        "raw-ring": bytes([3, 0x10, 4]) + blk_raw_ring(),
+    }
+
+
+# -- fuzz_virtq_transport: 12-byte ops (kind, offset, width, value) on a
+# virtio-rng; queue at DESC 0x1000, AVAIL 0x2000, USED 0x3000
+OP_BAR_WRITE, OP_BAR_READ, OP_CFG_WRITE, OP_CFG_READ, OP_RAM, OP_LOOP, \
+    OP_SETUP = range(7)
+WIDTH = {1: 0, 2: 1, 4: 2, 8: 3}
+VPC = dict(DFSELECT=0x00, DF=0x04, GFSELECT=0x08, GF=0x0C, MSIX_CONFIG=0x10,
+           STATUS=0x14, Q_SELECT=0x16, Q_SIZE=0x18, Q_MSIX=0x1A,
+           Q_ENABLE=0x1C, Q_NOTIFY_OFF=0x1E, Q_DESC=0x20, Q_DRIVER=0x28,
+           Q_DEVICE=0x30)
+VP_ISR_OFF, VP_NOTIFY_OFF, VP_MSIX_TABLE_OFF = 0x1000, 0x3000, 0x4000
+
+
+def op(kind, off=0, width=1, val=0):
+    return struct.pack("<BHBQ", kind, off, WIDTH[width], val & (2**64 - 1))
+
+
+def ram_store(gpa, data):
+    data += b"\0" * (-len(data) % 8)
+    return b"".join(op(OP_RAM, gpa + i, 1, struct.unpack_from("<Q", data, i)[0])
+                    for i in range(0, len(data), 8))
+
+
+def setup_val(size_log2, msix=False, features=0):
+    """OP_SETUP's value: queue size 1 << (v % 9), bit 8 the queue's MSI-X
+    vector, bits 28-29 INDIRECT_DESC and EVENT_IDX."""
+    base = features | msix << 8
+    return base + next(k for k in range(9) if (base + k) % 9 == size_log2)
+
+
+def transport_seeds():
+    # Two entropy requests: buffers at 0x4000, 0x4100; then notify.
+    ring = (ram_store(0x1000, desc(0x4000, 64, F_WRITE) + desc(0x4100, 32, F_WRITE))
+            + ram_store(0x2000, struct.pack("<HHHH", 0, 2, 0, 1)))
+    notify = op(OP_BAR_WRITE, VP_NOTIFY_OFF, 2, 0) + op(OP_LOOP)
+    by_hand = b"".join([
+        op(OP_CFG_READ, 0x00, 4), op(OP_CFG_READ, 0x34, 1),     # ids, caps
+        op(OP_CFG_WRITE, 0x04, 2, 0x6),                         # mem, master
+        op(OP_BAR_WRITE, VPC["STATUS"], 1, 0),
+        op(OP_BAR_WRITE, VPC["STATUS"], 1, 3),
+        op(OP_BAR_WRITE, VPC["DFSELECT"], 4, 1), op(OP_BAR_READ, VPC["DF"], 4),
+        op(OP_BAR_WRITE, VPC["GFSELECT"], 4, 1), op(OP_BAR_WRITE, VPC["GF"], 4, 1),
+        op(OP_BAR_WRITE, VPC["STATUS"], 1, 0xB), op(OP_BAR_READ, VPC["STATUS"], 1),
+        op(OP_BAR_WRITE, VPC["Q_SELECT"], 2, 0), op(OP_BAR_READ, VPC["Q_SIZE"], 2),
+        op(OP_BAR_WRITE, VPC["Q_SIZE"], 2, 8),
+        op(OP_BAR_WRITE, VPC["Q_DESC"], 8, 0x1000),
+        op(OP_BAR_WRITE, VPC["Q_DRIVER"], 8, 0x2000),
+        op(OP_BAR_WRITE, VPC["Q_DEVICE"], 8, 0x3000),
+        op(OP_BAR_READ, VPC["Q_NOTIFY_OFF"], 2),
+        op(OP_BAR_WRITE, VPC["Q_ENABLE"], 2, 1),
+        op(OP_BAR_WRITE, VPC["STATUS"], 1, 0xF),
+    ]) + ring + notify + op(OP_BAR_READ, VP_ISR_OFF, 1)
+    msix = b"".join([
+        op(OP_SETUP, 0, 1, setup_val(3, msix=True)),   # size 8, vector 1
+        op(OP_BAR_WRITE, VP_MSIX_TABLE_OFF + 16, 8, 0xFEE00000),
+        op(OP_BAR_WRITE, VP_MSIX_TABLE_OFF + 24, 4, 0x41),
+        op(OP_BAR_WRITE, VP_MSIX_TABLE_OFF + 28, 4, 0),
+        op(OP_CFG_READ, 0x40, 4),
+    ]) + ring + notify
+    return {
+        "setup-request": op(OP_SETUP, 0, 1, setup_val(3)) + ring + notify,
+        "setup-by-hand": by_hand,
+        "msix": msix,
+        "reset-and-again": (op(OP_SETUP, 0, 1, setup_val(2)) + ring + notify +
+                            op(OP_BAR_WRITE, VPC["STATUS"], 1, 0) +
+                            op(OP_SETUP, 0, 1, setup_val(4, features=3 << 28))
+                            + ring + notify),
+    }
+
+
+# -- fuzz_net: features, size, frames from the TAP (b % 4), their size
+# (b * 8 + 14); then tx avail, tx desc, rx avail, rx desc, RAM@0x6000
+NBUFS = 0x6000
+CSUM, TSO4, TSO6, MRG, GCSUM, INDIRECT, EVIDX = (1 << i for i in range(7))
+
+
+def net_hdr(flags=0, gso=0, hdr_len=0, gso_size=0, cs_start=0, cs_off=0):
+    return struct.pack("<BBHHHHH", flags, gso, hdr_len, gso_size, cs_start,
+                       cs_off, 0)
+
+
+def eth_ipv4_tcp(payload=b"hello"):
+    eth = b"\x06\0\0\0\0\x02" + b"\x06\0\0\0\0\x01" + b"\x08\x00"
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + 20 + len(payload), 1, 0,
+                     64, 6, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    tcp = struct.pack(">HHIIBBHHH", 1234, 80, 0, 0, 0x50, 0x18, 65535, 0, 0)
+    return eth + ip + tcp + payload
+
+
+def net_seeds():
+    def layout(size, tx_heads, tx_descs, rx_heads, rx_descs, ram):
+        return (avail(size, tx_heads) + table(size, tx_descs) +
+                avail(size, rx_heads) + table(size, rx_descs) + ram)
+    frame = net_hdr() + eth_ipv4_tcp()
+    csum = net_hdr(1, 0, 0, 0, 34, 16) + eth_ipv4_tcp(b"x" * 200)
+    tso = net_hdr(1, 1, 54, 1448, 34, 16) + eth_ipv4_tcp(b"y" * 3000)
+    ram = bytearray(0x1100)
+    ram[0:len(frame)] = frame
+    ram[0x200:0x200 + len(csum)] = csum
+    ram[0x400:0x400 + len(tso)] = tso
+    tx = [desc(NBUFS, len(frame)),
+          desc(NBUFS + 0x200, 12, F_NEXT, 2),
+          desc(NBUFS + 0x20C, len(csum) - 12),
+          desc(NBUFS + 0x400, len(tso))]
+    # Receive buffers past what the input fills (the target zeroes RAM).
+    rx = [desc(NBUFS + 0x2000 + 0x400 * i, 0x400, F_WRITE) for i in range(4)]
+    seeds = {
+        "tx-rx-plain": bytes([0, 3, 2, 8]) +
+        layout(8, [0], tx, [0, 1], rx, bytes(ram)),
+        "tx-csum-tso": bytes([CSUM | TSO4 | TSO6, 3, 1, 100]) +
+        layout(8, [0, 1, 3], tx, [0, 1, 2, 3], rx, bytes(ram)),
+        "rx-mergeable": bytes([MRG | GCSUM | EVIDX, 3, 3, 180]) +
+        layout(8, [], tx, [0, 1, 2, 3], rx, bytes(ram)),
+    }
+    # The transmit chain behind an indirect table (at NBUFS + 0x1000).
+    ind = desc(NBUFS + 0x200, 12, F_NEXT, 1) + desc(NBUFS + 0x20C, len(csum) - 12)
+    ram2 = bytearray(ram)
+    ram2[0x1000:0x1000 + len(ind)] = ind
+    seeds["tx-indirect"] = bytes([CSUM | INDIRECT, 2, 1, 20]) + layout(
+        4, [0], [desc(NBUFS + 0x1000, len(ind), F_INDIRECT)], [0],
+        rx[:1], bytes(ram2))
+    return seeds
+
+
+# -- fuzz_vsock: a script of ops (kind byte, then its bytes)
+GUEST_CID, HOST_CID = 3, 2
+REQUEST, RESPONSE, RST, SHUTDOWN, RW, CREDIT_UPDATE, CREDIT_REQUEST = range(1, 8)
+LOCAL_PORT_BASE = 1 << 30
+
+
+def vhdr(op_, src_port, dst_port, length=0, flags=0, buf_alloc=262144,
+         fwd_cnt=0):
+    return struct.pack("<QQIIIHHIII", GUEST_CID, HOST_CID, src_port, dst_port,
+                       length, 1, op_, flags, buf_alloc, fwd_cnt)
+
+
+def tx(h, payload=b"", flags=0x20 | 0x40):
+    """Kind 0; flags bit 5-6: type, op and len made plausible (the len the
+    payload's), CIDs the right ones (bit 0 clear)."""
+    return bytes([0, flags]) + struct.pack("<H", len(payload)) + h + payload
+
+
+def rx(count=4, size_class=4):
+    return bytes([1, count - 1, size_class])
+
+
+def host(what, which=0):
+    return bytes([2, which | what << 4])       # 0 accept, 1 write, 2 shut, 3 close
+
+
+def client(b):
+    return bytes([3, b])
+
+
+def loop(turns=1):
+    """Kind 4: turns of the loop (kind >> 4; 0xf0 and up would reset)."""
+    assert turns < 15
+    return bytes([4 | turns << 4])
+
+
+def vsock_seeds():
+    # The guest connects to the host listener at <uds>_1 (port 1).
+    guest_connects = (rx(8, 4) + tx(vhdr(REQUEST, 1024, 1)) + loop(2) +
+                      host(0, 0) + tx(vhdr(RW, 1024, 1, 5), b"hello") + loop(2) +
+                      host(1, 0) + loop(2) +
+                      tx(vhdr(CREDIT_REQUEST, 1024, 1)) + loop() +
+                      tx(vhdr(SHUTDOWN, 1024, 1, 0, 3)) + loop(2) + host(3, 0))
+    # A host client asks for guest port 2 ("CONNECT 2\n"), the guest answers.
+    host_connects = (rx(8, 4) + client(0x80 | 2) + loop(3) +
+                     tx(vhdr(RESPONSE, 2, LOCAL_PORT_BASE), flags=0x20 | 0x10) +
+                     loop(2) + tx(vhdr(RW, 2, LOCAL_PORT_BASE, 4), b"ping",
+                                  flags=0x20 | 0x40 | 0x10) + loop(2) +
+                     tx(vhdr(CREDIT_UPDATE, 2, LOCAL_PORT_BASE),
+                        flags=0x20 | 0x10) +
+                     tx(vhdr(RST, 2, LOCAL_PORT_BASE), flags=0x20 | 0x10) + loop(2))
+    # Small rx buffers, a split header, a writable tail, a bad line.
+    odd = (rx(2, 0) + rx(2, 2) + tx(vhdr(REQUEST, 7, 1), flags=0x20 | 0x02) +
+           loop(2) + tx(vhdr(RW, 7, 1, 3), b"abc", flags=0x60 | 0x04) +
+           client(0x01) + b"CONNECT x\n".ljust(24, b"\0") + loop(3) +
+           bytes([0xF4]) +
+           rx(4, 3) + tx(vhdr(REQUEST, 8, 1)) + loop(2))
+    return {
+        "guest-connects": guest_connects,
+        "host-connects": host_connects,
+        "odd-buffers-and-reset": odd,
+    }
+
+
+TARGETS = {
+    "fuzz_boot": boot_seeds,
+    "fuzz_http": http_seeds,
+    "fuzz_virtq": virtq_seeds,
+    "fuzz_blk": blk_seeds,
+    "fuzz_virtq_transport": transport_seeds,
+    "fuzz_net": net_seeds,
+    "fuzz_vsock": vsock_seeds,
+}
+MAX_LEN = 8192      # fuzz_short.sh's -max_len
+
+
+def main():
+    check = sys.argv[1:] == ["--check"]
+    if sys.argv[1:] and not check:
+        sys.exit(__doc__)
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+    stale = []
+    for target, make in TARGETS.items():
+        d = os.path.join(root, target)
+        seeds = make()
+        for name, data in seeds.items():
+            assert len(data) <= MAX_LEN, (target, name, len(data))
+            path = os.path.join(d, name)
+            if check:
+                try:
+                    with open(path, "rb") as f:
+                        ok = f.read() == data
+                except OSError:
+                    ok = False
+                if not ok:
+                    stale.append(path)
+                continue
+            os.makedirs(d, exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+        extra = set(os.listdir(d) if os.path.isdir(d) else []) - set(seeds)
+        stale += [os.path.join(d, e) for e in sorted(extra)]
+        if not check:
+            for e in extra:
+                os.remove(os.path.join(d, e))
+    if check and stale:
+        print("fuzz/corpus differs from fuzz/make_corpus.py:", *stale, sep="\n  ")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
