@@ -147,8 +147,8 @@ static const struct rule rules[] = {
 	/*
 	 * The sanitizers' runtime, not vmon: reports symbolize through
 	 * /proc/self/maps, and LeakSanitizer stops the world at exit with a
-	 * ptrace-ing clone of the main thread.  Release builds do not get
-	 * these rows.
+	 * ptrace-ing clone of the main thread (raw open and getdents among
+	 * them).  Release builds do not get these rows.
 	 */
 	ANY(openat, ALL), ANY(newfstatat, ALL), ANY(fstat, ALL),
 	ANY(lseek, ALL), ANY(readlink, ALL), ANY(readlinkat, ALL),
@@ -160,6 +160,10 @@ static const struct rule rules[] = {
 	ANY(mmap, ALL), ANY(mprotect, ALL), ANY(getrlimit, ALL),
 	ANY(setrlimit, ALL), ANY(dup, ALL), ANY(dup2, ALL), ANY(dup3, ALL),
 	ANY(fcntl, ALL), ANY(getuid, ALL), ANY(geteuid, ALL),
+	ANY(gettid, ALL), ANY(sched_yield, ALL), ANY(nanosleep, ALL),
+	ANY(clock_nanosleep, ALL), ANY(getpid, ALL), ANY(exit, ALL),
+	ANY(rt_sigreturn, ALL), ANY(lstat, ALL), ANY(stat, ALL),
+	ANY(open, ALL), ANY(getdents, ALL), ANY(access, ALL), ANY(pipe, ALL),
 #endif
 };
 
