@@ -35,7 +35,7 @@ test_timeout=${VMON_TEST_TIMEOUT:-900}
 # The nested pass in all: the tests of NESTED_TESTS take about 5 minutes
 # there on 2 idle cores; a second boot of the nested host, for the tests
 # the first did not report, only while this budget lasts.
-nested_budget=${VMON_NESTED_BUDGET:-1500}
+nested_budget=${VMON_NESTED_BUDGET:-1200}
 nested_test_timeout=${VMON_NESTED_TEST_TIMEOUT:-300}
 pattern= only= build=
 while [ $# -gt 0 ]; do

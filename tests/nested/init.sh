@@ -50,11 +50,12 @@ mount --bind "/hostfs$run" "$r$run"
 ip link set lo up 2>/dev/null
 hostname nested
 
-# A heartbeat on the console, so that a run killed for taking too long
-# tells a frozen host (no more lines) from a command that hangs (lines
-# going on, naming what runs).
+# A heartbeat on the console every 30 s: run.sh ends a host that stops
+# beating (QEMU's emulated SVM has been seen to freeze the whole host
+# under a nested Linux guest), and the lines tell a frozen host from a
+# command that hangs (lines going on, naming what runs).
 (
-	while sleep 60; do
+	while sleep 30; do
 		m=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 		# user processes only: kernel threads have an empty cmdline
 		p=$(for d in /proc/[0-9]*; do [ -n "$(head -c 1 $d/cmdline)" ] && cat $d/comm; done 2>/dev/null |

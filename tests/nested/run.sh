@@ -90,8 +90,17 @@ qpid=$!
 # tail reads the file once more after QEMU has gone.
 tail -n +1 -F --pid="$qpid" "$run/out" 2>/dev/null &
 tpid=$!
-deadline=$((SECONDS + timeout))
-while kill -0 "$qpid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+# The host's init beats every 30 s once up (tests/nested/init.sh): a host
+# silent for $stall s is frozen, and ended at once rather than at the
+# timeout.
+deadline=$((SECONDS + timeout)) stall=150 beats=0 last_beat=$SECONDS
+frozen=0
+while kill -0 "$qpid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+	sleep 0.5
+	n=$(grep -c -e '^vmon-nested: ready' -e '^vmon-nested: alive' "$run/console" 2>/dev/null)
+	if [ "${n:-0}" != "$beats" ]; then beats=$n last_beat=$SECONDS; fi
+	if [ $((SECONDS - last_beat)) -gt $stall ]; then frozen=1; break; fi
+done
 hung=0
 if kill -0 "$qpid" 2>/dev/null; then hung=1; kill "$qpid"; fi
 wait "$qpid" 2>/dev/null
@@ -105,6 +114,7 @@ host_failure() {
 	grep -v '^qemu-system-x86_64: warning: TCG doesn' "$run/qemu.log" >&2 2>/dev/null
 	exit 75
 }
+[ $frozen = 0 ] || host_failure "no heartbeat for ${stall}s: frozen"
 [ $hung = 0 ] || host_failure "no exit within ${timeout}s"
 if grep -Eq 'Kernel panic|BUG: |Oops:|general protection fault' "$run/console" 2>/dev/null; then
 	host_failure "its kernel crashed"
