@@ -478,6 +478,30 @@ def vsock_seeds():
     }
 
 
+def snap_section(name, version, payload):
+    """One section of fuzz_snapfile's structured recipe (mode 3)."""
+    n = name.encode()
+    return bytes([len(n)]) + n + bytes([version]) + struct.pack("<H", len(payload)) + payload
+
+
+def snapfile_seeds():
+    """fuzz_snapfile: recipes the target builds with the writer (mode 3),
+    a snapshot-like layout of vCPU, irqchip and device sections; the last
+    3 bytes pick a byte to flip (0 = none)."""
+    vcpu = struct.pack("<18Q", *range(18))          # GPRs, RIP, RFLAGS
+    pic = bytes(range(32))
+    blk = struct.pack("<QIIQ", 8 << 20, 1, 0x1000, 0x7f000)
+    layout = (snap_section("vcpu.0", 1, vcpu) + snap_section("vcpu.1", 1, vcpu) +
+              snap_section("pic", 1, pic) + snap_section("virtio.blk0", 2, blk))
+    return {
+        "layout-intact": bytes([3]) + layout + b"\0\0\0",
+        "layout-one-flip": bytes([3]) + layout + struct.pack("<H", 100) + b"\x40",
+        "layout-resealed-flip": bytes([3 | (1 << 2)]) + layout + struct.pack("<H", 30) + b"\x01",
+        "empty-sections": bytes([3]) + snap_section("a", 1, b"") + snap_section("b", 1, b"") + b"\0\0\0",
+        "raw-garbage-header": bytes([0]) + b"VMONSNAP" + bytes(40),
+    }
+
+
 TARGETS = {
     "fuzz_boot": boot_seeds,
     "fuzz_http": http_seeds,
@@ -486,6 +510,7 @@ TARGETS = {
     "fuzz_virtq_transport": transport_seeds,
     "fuzz_net": net_seeds,
     "fuzz_vsock": vsock_seeds,
+    "fuzz_snapfile": snapfile_seeds,
 }
 MAX_LEN = 8192      # fuzz_short.sh's -max_len
 
