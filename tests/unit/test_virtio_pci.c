@@ -249,7 +249,7 @@ static void features_outside_phase(void **state)
 	wr(f, VPC_GFSELECT, 4, 1);
 	wr(f, VPC_GF, 4, 1);
 	assert_true(needs_reset(f));
-	assert_int_equal(f->vd->violations, 2);
+	assert_int_equal(counter_get(&f->vd->violations), 2);
 }
 
 static void status_rules(void **state)
@@ -419,7 +419,7 @@ static void rng_request_intx(void **state)
 	assert_int_equal(rd(f, VP_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
 	assert_false(intx(f));
 	assert_int_equal(rd(f, VP_ISR_OFF, 1), 0);
-	assert_int_equal(f->t.vp->trapped_notifies, 1);
+	assert_int_equal(counter_get(&f->t.vp->trapped_notifies), 1);
 	/* Interrupt disable in the command register keeps the line low. */
 	cfg_wr(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
@@ -496,7 +496,7 @@ static void notify_rules(void **state)
 	wr(f, VP_NOTIFY_OFF, 2, 0);
 	while (evloop_run_once(&f->t.loop, 0) > 0)
 		;
-	assert_int_equal(f->vd->spurious_notifies, 1);
+	assert_int_equal(counter_get(&f->vd->spurious_notifies), 1);
 	assert_false(needs_reset(f));
 	/* A queue that does not exist (rule 12). */
 	start(f);
@@ -530,7 +530,7 @@ static void odd_accesses(void **state)
 	/* Unaligned and odd-width reads see the register file. */
 	assert_int_equal(rd(f, VPC_NUM_QUEUES, 4), 1u | (uint32_t)S_OK << 16);
 	assert_int_equal(rd(f, VPC_Q_DESC + 1, 1), DESC >> 8);
-	assert_true(f->t.vp->odd_accesses >= 8);
+	assert_true(counter_get(&f->t.vp->odd_accesses) >= 8);
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
 	assert_int_equal(used(f)->idx, 1);
 }
