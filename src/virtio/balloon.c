@@ -201,6 +201,7 @@ static void on_stats_timer(void *opaque, uint32_t events)
 	struct virtq *vq;
 	uint64_t n;
 
+	evloop_assert_owner(b->loop);
 	if (read(b->timer_fd, &n, sizeof(n)) < 0)
 		return;
 	virtio_lock(&b->vd);

@@ -80,6 +80,7 @@ static void on_kick(void *opaque, uint32_t events)
 	struct virtio_pci *vp = q->vp;
 	uint64_t n;
 
+	evloop_assert_owner(vp->loop);
 	if (read(q->efd, &n, sizeof(n)) < 0)
 		return;		/* EAGAIN: someone else drained it */
 	pci_dev_lock(&vp->pci);
