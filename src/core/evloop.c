@@ -64,13 +64,18 @@ bool evloop_owned(const struct evloop *l)
 void evloop_owner_violation(const struct evloop *l, const char *fn,
 			    const char *file, int line)
 {
-	char name[16] = "?";
-
-	pthread_getname_np(pthread_self(), name, sizeof(name));
-	log_error("%s (%s:%d) called on thread %d (%s), the event loop's "
-		  "is %d: a bug in vmon, the call is on the wrong side of the "
-		  "loop", fn, file, line, (int)gettid(), name,
-		  (int)l->owner_tid);
+	/*
+	 * Nothing but write() and abort(): the caller may be a thread
+	 * under seccomp (a vCPU's filter allows neither gettid nor prctl).
+	 */
+	if (evloop_owned(l))
+		log_error("%s (%s:%d) called on the event loop's own thread "
+			  "(%d), where it would wait for itself: a bug in vmon",
+			  fn, file, line, (int)l->owner_tid);
+	else
+		log_error("%s (%s:%d) called off the event loop's thread "
+			  "(%d), the only one it may run on: a bug in vmon",
+			  fn, file, line, (int)l->owner_tid);
 	abort();
 }
 
