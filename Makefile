@@ -100,7 +100,7 @@ TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 .PHONY: all vmon guest unit tools test test-tsan test-quick demo bench clean deps linux \
-	fuzz fuzz-long newcomer-test bench-nested check-layers FORCE
+	fuzz fuzz-long newcomer-test bench-nested check-layers format-check FORCE
 
 all: vmon guest unit tools
 
@@ -152,6 +152,12 @@ linux:
 # Each folder of src/ includes only itself and the layers below it.
 check-layers:
 	scripts/check-layers.sh
+
+# The C lines changed since the merge base with main (BASE=REV: since
+# REV), or FILES="a.c b.h" whole, formatted as .clang-format says.  Not
+# part of `make test`: the tree predates .clang-format (format-check.sh).
+format-check:
+	scripts/format-check.sh $(if $(FILES),$(FILES),$(if $(BASE),--base $(BASE)))
 
 test: deps
 	scripts/check-layers.sh
