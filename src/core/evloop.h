@@ -58,9 +58,9 @@ void evloop_destroy(struct evloop *l);
 bool evloop_owned(const struct evloop *l);
 
 /* Report a call on the wrong thread (fn: the caller), and abort. */
-__attribute__((noreturn, cold))
 void evloop_owner_violation(const struct evloop *l, const char *fn,
-			    const char *file, int line);
+			    const char *file, int line)
+	__attribute__((noreturn, cold));
 
 /*
  * In debug builds, abort unless called on l's thread (a NULL l, a device

@@ -108,8 +108,7 @@ static inline void metrics_inc(struct metrics_group *g, unsigned int i)
 }
 
 /* Counter i's running total (not the delta a flush reports). */
-static inline uint64_t metrics_get(const struct metrics_group *g,
-				   unsigned int i)
+static inline uint64_t metrics_get(const struct metrics_group *g, unsigned int i)
 {
 	return counter_get(&g->val[i]);
 }

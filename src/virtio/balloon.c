@@ -130,7 +130,7 @@ static void pfn_notify(struct virtio_balloon *b, struct virtq *vq,
 			return;
 		}
 		metrics_inc(&b->metrics, inflate ? BALLOON_C_INFLATE_REQS :
-						     BALLOON_C_DEFLATE_REQS);
+						   BALLOON_C_DEFLATE_REQS);
 		pfn_request(b, &c, inflate);
 		/* 5.5.6: the device acknowledges by using the buffer. */
 		virtq_push(vq, c.head, 0);
@@ -278,7 +278,8 @@ static void balloon_destroy(struct virtio_dev *vd)
 	const struct metrics_group *m = &b->metrics;
 
 	log_info("%s: %llu pages inflated, %llu deflated, %llu PFNs outside "
-		 "RAM", vd->label,
+		 "RAM",
+		 vd->label,
 		 (unsigned long long)metrics_get(m, BALLOON_C_INFLATED_PAGES),
 		 (unsigned long long)metrics_get(m, BALLOON_C_DEFLATED_PAGES),
 		 (unsigned long long)metrics_get(m, BALLOON_C_OUTSIDE_RAM));
@@ -365,8 +366,7 @@ struct virtio_balloon *virtio_balloon_new(const struct balloon_config *cfg,
 	b->timer_fd = -1;
 	b->num_pages = cfg->target_mib * BALLOON_PAGES_PER_MIB;
 	b->stats_interval_s = cfg->stats_interval_s;
-	metrics_group_init(&b->metrics, "balloon", counter_names,
-			   BALLOON_C_NR);
+	metrics_group_init(&b->metrics, "balloon", counter_names, BALLOON_C_NR);
 	b->vd = (struct virtio_dev){
 		.name = "virtio-balloon",
 		.type = VIRTIO_ID_BALLOON,

@@ -497,8 +497,8 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 
 	log_info("%s: %llu protocol violations, %llu notifications trapped "
 		 "(not caught by an ioeventfd), %llu spurious, %llu MSI-X "
-		 "messages", vd->label,
-		 (unsigned long long)counter_get(&vd->violations),
+		 "messages",
+		 vd->label, (unsigned long long)counter_get(&vd->violations),
 		 (unsigned long long)counter_get(&vp->trapped_notifies),
 		 (unsigned long long)counter_get(&vd->spurious_notifies),
 		 (unsigned long long)counter_get(&vp->pci.msix.sent));

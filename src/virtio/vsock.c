@@ -448,7 +448,8 @@ static void vsock_destroy(struct virtio_dev *vd)
 	const struct metrics_group *m = &vs->metrics;
 
 	log_info("%s: %llu packets from the guest, %llu to it, %llu "
-		 "connections, %llu RSTs sent", vd->label,
+		 "connections, %llu RSTs sent",
+		 vd->label,
 		 (unsigned long long)metrics_get(m, VSOCK_C_TX_PACKETS),
 		 (unsigned long long)metrics_get(m, VSOCK_C_RX_PACKETS),
 		 (unsigned long long)metrics_get(m, VSOCK_C_CONNS_OPENED),
