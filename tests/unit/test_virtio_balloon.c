@@ -58,8 +58,7 @@ static uint64_t counted(struct fx *f, enum balloon_counter c)
 
 static void run(struct fx *f, int ms)
 {
-	while (evloop_run_once(&f->t.loop, ms) > 0)
-		;
+	vpf_run(&f->t, ms);
 }
 
 static struct virtq_desc *desc(struct fx *f, int q, uint16_t i)
@@ -92,21 +91,17 @@ static uint64_t features(struct fx *f)
 	return rd(f, VPC_DF, 4);
 }
 
+/* Running, with feat (low 32 bits) and VERSION_1, and nq queues. */
 static void start(struct fx *f, uint64_t feat, int nq)
 {
-	wr(f, VPC_STATUS, 1, 0);
-	wr(f, VPC_STATUS, 1, 3);
-	wr(f, VPC_GFSELECT, 4, 0);
-	wr(f, VPC_GF, 4, (uint32_t)feat);
-	wr(f, VPC_GFSELECT, 4, 1);
-	wr(f, VPC_GF, 4, 1);
-	wr(f, VPC_STATUS, 1, 0xb);
+	uint64_t accepted = (uint32_t)feat | VIRTIO_BIT(VIRTIO_F_VERSION_1);
+
+	assert_int_equal(vpf_negotiate(&f->t, accepted), VPF_S_FOK);
 	for (int q = 0; q < nq; q++) {
 		vpf_queue(&f->t, (uint16_t)q, QSZ, RING(q), RING(q) + 0x1000,
 			  RING(q) + 0x2000);
 	}
-	wr(f, VPC_STATUS, 1, 0xf);
-	assert_int_equal(rd(f, VPC_STATUS, 1), 0xf);
+	assert_int_equal(vpf_driver_ok(&f->t), VPF_S_OK);
 }
 
 static struct fx *make(const struct balloon_config *cfg)

@@ -58,7 +58,7 @@ static void wr(struct fx *f, uint64_t off, uint32_t len, uint64_t v)
 
 static uint8_t status(struct fx *f)
 {
-	return (uint8_t)vpf_rd(&f->t, VPC_STATUS, 1);
+	return vpf_status(&f->t);
 }
 
 /* The device's running total of counter c. */
@@ -69,8 +69,7 @@ static uint64_t counted(struct fx *f, enum vsock_counter c)
 
 static void run(struct fx *f, int ms)
 {
-	while (evloop_run_once(&f->t.loop, ms) > 0)
-		;
+	vpf_run(&f->t, ms);
 }
 
 static struct virtq_desc *desc(struct fx *f, int q, uint16_t i)
@@ -94,17 +93,14 @@ static struct virtq_used *used(struct fx *f, int q)
 
 static void start(struct fx *f)
 {
-	wr(f, VPC_STATUS, 1, 0);
-	wr(f, VPC_STATUS, 1, 3);
-	wr(f, VPC_GFSELECT, 4, 1);
-	wr(f, VPC_GF, 4, 1);			/* VERSION_1 only */
-	wr(f, VPC_STATUS, 1, 0xb);
+	/* VERSION_1 only. */
+	assert_int_equal(vpf_negotiate(&f->t, VIRTIO_BIT(VIRTIO_F_VERSION_1)),
+			 VPF_S_FOK);
 	for (int q = 0; q < 3; q++) {
 		vpf_queue(&f->t, (uint16_t)q, QSZ, RING(q), RING(q) + 0x1000,
 			  RING(q) + 0x2000);
 	}
-	wr(f, VPC_STATUS, 1, 0xf);
-	assert_int_equal(status(f), 0xf);
+	assert_int_equal(vpf_driver_ok(&f->t), VPF_S_OK);
 }
 
 /* n rx buffers of `size` bytes. */
