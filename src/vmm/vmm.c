@@ -54,7 +54,8 @@ int vmm_post_boot(struct vmm *v, const char *what, char *err, size_t len)
 int vmm_check_file(const char *field, const char *path, int flags,
 		      char *err, size_t len)
 {
-	int fd = open(path, flags | O_CLOEXEC);
+	/* A mode for O_CREAT: the fortified open() aborts without one. */
+	int fd = open(path, flags | O_CLOEXEC, 0644);
 
 	if (fd < 0)
 		return err_say(err, len, -errno, "%s %s: %s", field, path,
