@@ -88,8 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (used == 0 || used > len ||
 			    req.content_length > HTTP_MAX_BODY)
 				abort();
-			json_t *j = json_parse_body(req.body, req.content_length,
-						    err, sizeof(err));
+			json_t *j = jv_parse_body(req.body, req.content_length,
+						  err, sizeof(err));
 			if (j)
 				schemas(j);
 			json_decref(j);

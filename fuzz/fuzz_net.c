@@ -48,31 +48,12 @@ static int no_offload(int fd, unsigned int offload)
 	return 0;
 }
 
-static void w(struct bus *mmio, uint64_t base, uint64_t off, uint32_t len,
-	      uint64_t v)
+static void setup(struct vp_fixture *t, uint64_t features, uint16_t qsize)
 {
-	bus_dispatch(mmio, base + off, (uint8_t *)&v, len, true, 0);
-}
-
-static void setup(struct bus *mmio, uint64_t base, uint64_t features,
-		  uint16_t qsize)
-{
-	w(mmio, base, VPC_STATUS, 1, 0);
-	w(mmio, base, VPC_STATUS, 1, 3);
-	w(mmio, base, VPC_GFSELECT, 4, 0);
-	w(mmio, base, VPC_GF, 4, (uint32_t)features);
-	w(mmio, base, VPC_GFSELECT, 4, 1);
-	w(mmio, base, VPC_GF, 4, (uint32_t)(features >> 32));
-	w(mmio, base, VPC_STATUS, 1, 0xb);
-	for (uint16_t q = 0; q < 2; q++) {
-		w(mmio, base, VPC_Q_SELECT, 2, q);
-		w(mmio, base, VPC_Q_SIZE, 2, qsize);
-		w(mmio, base, VPC_Q_DESC, 8, q_desc[q]);
-		w(mmio, base, VPC_Q_DRIVER, 8, q_avail[q]);
-		w(mmio, base, VPC_Q_DEVICE, 8, q_used[q]);
-		w(mmio, base, VPC_Q_ENABLE, 2, 1);
-	}
-	w(mmio, base, VPC_STATUS, 1, 0xf);
+	vpf_negotiate(t, features);
+	for (uint16_t q = 0; q < 2; q++)
+		vpf_queue(t, q, qsize, q_desc[q], q_avail[q], q_used[q]);
+	vpf_driver_ok(t);
 }
 
 static uint64_t features_of(uint8_t b)
@@ -120,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vp_fixture t;
 	struct virtio_net *net;
 	struct virtio_net_params p = { .tap = "fuzz" };
-	uint64_t base, features;
+	uint64_t features;
 	uint16_t qsize;
 	int sv[2];
 
@@ -166,9 +147,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	net->set_offload = no_offload;
 	if (vpf_plug(&t, &net->vd))
 		abort();
-	base = t.bar;
 
-	setup(&t.mmio, base, features, qsize);
+	setup(&t, features, qsize);
 	/* A frame from the "TAP" at once, so the receive path runs too. */
 	for (unsigned int i = 0; i < data[2] % 4u; i++) {
 		size_t len = NET_HDR_LEN + (size_t)data[3] * 8 + NET_ETH_HLEN;
@@ -177,8 +157,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (send(sv[1], msg, len, 0) < 0)
 			abort();
 	}
-	w(&t.mmio, base, VP_NOTIFY_OFF + VP_NOTIFY_MULT * NET_TXQ, 2, NET_TXQ);
-	w(&t.mmio, base, VP_NOTIFY_OFF + VP_NOTIFY_MULT * NET_RXQ, 2, NET_RXQ);
+	vpf_wr(&t, VP_NOTIFY_OFF + VP_NOTIFY_MULT * NET_TXQ, 2, NET_TXQ);
+	vpf_wr(&t, VP_NOTIFY_OFF + VP_NOTIFY_MULT * NET_RXQ, 2, NET_RXQ);
 	for (int i = 0; i < 64 && evloop_run_once(&t.loop, 0) > 0; i++)
 		check_sent(sv[1], features);
 	check_sent(sv[1], features);

@@ -41,27 +41,17 @@ static void bar(struct bus *mmio, uint64_t base, uint64_t off, uint32_t len,
 }
 
 /* A driver doing everything right, with fuzzed features and size. */
-static void good_setup(struct bus *mmio, uint64_t base, uint64_t val)
+static void good_setup(struct vp_fixture *t, uint64_t val)
 {
-	uint64_t v;
-
-#define W(off, len, x) (v = (x), bar(mmio, base, (off), (len), true, &v))
-	W(VPC_STATUS, 1, 0);
-	W(VPC_STATUS, 1, 3);
-	W(VPC_GFSELECT, 4, 0);
-	W(VPC_GF, 4, val & (3u << 28));
-	W(VPC_GFSELECT, 4, 1);
-	W(VPC_GF, 4, 1);
-	W(VPC_STATUS, 1, 0xb);
-	W(VPC_Q_SELECT, 2, 0);
-	W(VPC_Q_SIZE, 2, 1u << (val % 9));
-	W(VPC_Q_DESC, 8, DESC);
-	W(VPC_Q_DRIVER, 8, AVAIL);
-	W(VPC_Q_DEVICE, 8, USED);
-	W(VPC_Q_MSIX, 2, (val >> 8) & 1);
-	W(VPC_Q_ENABLE, 2, 1);
-	W(VPC_STATUS, 1, 0xf);
-#undef W
+	vpf_negotiate(t, (val & (3u << 28)) | VIRTIO_BIT(VIRTIO_F_VERSION_1));
+	vpf_wr(t, VPC_Q_SELECT, 2, 0);
+	vpf_wr(t, VPC_Q_SIZE, 2, 1u << (val % 9));
+	vpf_wr(t, VPC_Q_DESC, 8, DESC);
+	vpf_wr(t, VPC_Q_DRIVER, 8, AVAIL);
+	vpf_wr(t, VPC_Q_DEVICE, 8, USED);
+	vpf_wr(t, VPC_Q_MSIX, 2, (val >> 8) & 1);
+	vpf_wr(t, VPC_Q_ENABLE, 2, 1);
+	vpf_driver_ok(t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -69,7 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vp_fixture t;
 	struct virtio_rng *rng;
 	struct virtio_pci *vp;
-	uint64_t base;
 
 	if (!ram) {
 		ram = malloc(RAM_SIZE);
@@ -84,7 +73,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!rng || vpf_plug(&t, &rng->vd))
 		abort();
 	vp = t.vp;
-	base = t.bar;
 
 	for (size_t at = 0; at + OP_LEN <= size && at < 512 * OP_LEN;
 	     at += OP_LEN) {
@@ -96,16 +84,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&val, op + 4, 8);
 		switch (op[0] % OP_KINDS) {
 		case OP_BAR_WRITE:
-			bar(&t.mmio, base, off % VP_BAR_SIZE, len, true, &val);
+			bar(&t.mmio, t.bar, off % VP_BAR_SIZE, len, true, &val);
 			break;
 		case OP_BAR_READ:
-			bar(&t.mmio, base, off % VP_BAR_SIZE, len, false, &val);
+			bar(&t.mmio, t.bar, off % VP_BAR_SIZE, len, false, &val);
 			break;
 		case OP_CFG_WRITE:
 			pci_cfg_write(&t.h, vp->pci.slot, 0, off % 4096,
 				      len > 4 ? 4 : len, (uint32_t)val);
 			/* Follow the BAR if the script moved it. */
-			base = vp->pci.bar[0].mapped ? vp->pci.bar[0].mapped : base;
+			if (vp->pci.bar[0].mapped)
+				t.bar = vp->pci.bar[0].mapped;
 			break;
 		case OP_CFG_READ:
 			pci_cfg_read(&t.h, vp->pci.slot, 0, off % 4096,
@@ -118,12 +107,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			evloop_run_once(&t.loop, 0);
 			break;
 		case OP_SETUP:
-			good_setup(&t.mmio, base, val);
+			good_setup(&t, val);
 			break;
 		}
 	}
-	while (evloop_run_once(&t.loop, 0) > 0)
-		;
+	vpf_run(&t, 0);
 	vpf_fini(&t);
 	return 0;
 }

@@ -244,20 +244,11 @@ static void client(struct ctx *c)
 
 static void start(struct ctx *c)
 {
-	wr(c, VPC_STATUS, 1, 0);
-	wr(c, VPC_STATUS, 1, 3);
-	wr(c, VPC_GFSELECT, 4, 1);
-	wr(c, VPC_GF, 4, 1);
-	wr(c, VPC_STATUS, 1, 0xb);
-	for (int q = 0; q < 3; q++) {
-		wr(c, VPC_Q_SELECT, 2, q);
-		wr(c, VPC_Q_SIZE, 2, QSZ);
-		wr(c, VPC_Q_DESC, 8, RING(q));
-		wr(c, VPC_Q_DRIVER, 8, RING(q) + 0x1000);
-		wr(c, VPC_Q_DEVICE, 8, RING(q) + 0x2000);
-		wr(c, VPC_Q_ENABLE, 2, 1);
-	}
-	wr(c, VPC_STATUS, 1, 0xf);
+	vpf_negotiate(&c->t, VIRTIO_BIT(VIRTIO_F_VERSION_1));
+	for (uint16_t q = 0; q < 3; q++)
+		vpf_queue(&c->t, q, QSZ, RING(q), RING(q) + 0x1000,
+			  RING(q) + 0x2000);
+	vpf_driver_ok(&c->t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

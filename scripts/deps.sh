@@ -21,6 +21,7 @@ pkgs=(
 	# tests and benchmarks
 	clang libclang-rt-14-dev  # fuzz targets: libFuzzer, sanitizer runtimes
 	python3                   # test scripts (pty, struct, sockets), bench/
+	clang-format-14           # make format-check (.clang-format is tuned on 14)
 	curl                      # API tests (curl --unix-socket)
 	acpica-tools              # iasl, acpiexec: check the ACPI tables we build
 	dmidecode                 # checks the SMBIOS tables we build

@@ -156,21 +156,21 @@ int api_config_apply(struct vmm *v, const char *text, size_t len, char *err,
 		F("memory-hotplug", J_OBJECT,
 		  NOT("vmon does not support memory hotplug")),
 	};
-	json_t *j = json_parse_body(text, len, err, elen);
+	json_t *j = jv_parse_body(text, len, err, elen);
 	int ret = -EINVAL;
 
 	if (!j)
 		return ret;
-	if ((ret = json_check(j, "config file", f, COUNT(f), err, elen)))
+	if ((ret = jv_check(j, "config file", f, COUNT(f), err, elen)))
 		goto out;
-	if (json_array_size(json_get(j, "pmem")) > 0) {
+	if (json_array_size(jv_get(j, "pmem")) > 0) {
 		snprintf(err, elen, "pmem: vmon does not support virtio-pmem "
 			 "devices");
 		ret = -EINVAL;
 		goto out;
 	}
 	for (size_t i = 0; i < COUNT(order); i++) {
-		const json_t *s = json_get(j, order[i]);
+		const json_t *s = jv_get(j, order[i]);
 
 		if (s && (ret = where(apply_section(v, order[i], s, err, elen),
 				      order[i], -1, err, elen)))

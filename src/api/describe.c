@@ -6,7 +6,7 @@
 #include "api/requests.h"
 #include "virtio/balloon.h"
 
-/* Members in the order they are added (json_compact keeps it).  Out of
+/* Members in the order they are added (jv_compact keeps it).  Out of
  * memory, a member is left out, as jansson's setters take NULL. */
 static void add(json_t *o, const char *name, json_t *v)
 {
@@ -15,17 +15,17 @@ static void add(json_t *o, const char *name, json_t *v)
 
 static void add_str(json_t *o, const char *name, const char *s)
 {
-	add(o, name, json_text(s));
+	add(o, name, jv_text(s));
 }
 
 static void add_str_or_null(json_t *o, const char *name, const char *s)
 {
-	add(o, name, s ? json_text(s) : json_null());
+	add(o, name, s ? jv_text(s) : json_null());
 }
 
 static void add_num(json_t *o, const char *name, uint64_t v)
 {
-	add(o, name, json_u64(v));
+	add(o, name, jv_u64(v));
 }
 
 static void add_bool(json_t *o, const char *name, bool b)

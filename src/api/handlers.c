@@ -61,7 +61,7 @@ static void run_get(struct api_ctx *ctx, struct call *c,
 		json_decref(c->out);
 		return;
 	}
-	r->body = c->out ? json_compact(c->out) : NULL;
+	r->body = c->out ? jv_compact(c->out) : NULL;
 	json_decref(c->out);
 	if (!r->body)
 		api_fault(r, 500, "out of memory");
@@ -95,7 +95,7 @@ void api_get_version(struct api_ctx *ctx, const char *id, const json_t *b,
 {
 	json_t *o = api_describe_version();
 
-	r->body = json_compact(o);
+	r->body = jv_compact(o);
 	json_decref(o);
 	r->status = r->body ? 200 : 500;
 }

@@ -70,8 +70,8 @@ static int check_value(const json_t *it, const char *schema,
 	return 0;
 }
 
-int json_check(const json_t *obj, const char *schema,
-	       const struct jfield *fields, size_t n, char *err, size_t len)
+int jv_check(const json_t *obj, const char *schema, const struct jfield *fields,
+	     size_t n, char *err, size_t len)
 {
 	const char *key;
 	json_t *it;
@@ -79,7 +79,7 @@ int json_check(const json_t *obj, const char *schema,
 
 	if (!json_is_object(obj))
 		return bad(err, len, "%s: expected a JSON object", schema);
-	/* In the body's order; json_parse_body refused keys given twice. */
+	/* In the body's order; jv_parse_body refused keys given twice. */
 	json_object_foreach((json_t *)obj, key, it) {
 		const struct jfield *f = NULL;
 
@@ -98,41 +98,41 @@ int json_check(const json_t *obj, const char *schema,
 			return ret;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (fields[i].required && !json_get(obj, fields[i].name))
+		if (fields[i].required && !jv_get(obj, fields[i].name))
 			return bad(err, len, "%s: missing field '%s'", schema,
 				   fields[i].name);
 	return 0;
 }
 
-const json_t *json_get(const json_t *obj, const char *name)
+const json_t *jv_get(const json_t *obj, const char *name)
 {
 	const json_t *it = json_object_get(obj, name);
 
 	return json_is_null(it) ? NULL : it;
 }
 
-const char *json_str(const json_t *obj, const char *name)
+const char *jv_str(const json_t *obj, const char *name)
 {
-	return json_string_value(json_get(obj, name));
+	return json_string_value(jv_get(obj, name));
 }
 
-bool json_bool(const json_t *obj, const char *name, bool dflt)
+bool jv_bool(const json_t *obj, const char *name, bool dflt)
 {
-	const json_t *it = json_get(obj, name);
+	const json_t *it = jv_get(obj, name);
 
 	return json_is_boolean(it) ? json_is_true(it) : dflt;
 }
 
-uint64_t json_uint(const json_t *obj, const char *name, uint64_t dflt)
+uint64_t jv_uint(const json_t *obj, const char *name, uint64_t dflt)
 {
-	const json_t *it = json_get(obj, name);
+	const json_t *it = jv_get(obj, name);
 	double d = json_number_value(it);
 
-	/* In range for the cast, even before json_check has refused it. */
+	/* In range for the cast, even before jv_check has refused it. */
 	return json_is_number(it) && d >= 0 && d < 0x1p64 ? (uint64_t)d : dflt;
 }
 
-static bool json_space(char c)
+static bool jv_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -182,10 +182,10 @@ static void parse_error(const char *body, const json_error_t *e, char *err,
 		for (start = pos; start && body[start - 1] &&
 		     strchr("0123456789+-.eE", body[start - 1]); start--)
 			;
-		for (k = start; k && json_space(body[k - 1]); k--)
+		for (k = start; k && jv_space(body[k - 1]); k--)
 			;
 		if (k && body[k - 1] == ':') {
-			for (k--; k && json_space(body[k - 1]); k--)
+			for (k--; k && jv_space(body[k - 1]); k--)
 				;
 			if (key_before(body, k, key, sizeof(key))) {
 				bad(err, elen, "field '%s': the number %.*s is "
@@ -205,7 +205,7 @@ static void parse_error(const char *body, const json_error_t *e, char *err,
 	}
 }
 
-json_t *json_parse_body(const char *body, size_t len, char *err, size_t elen)
+json_t *jv_parse_body(const char *body, size_t len, char *err, size_t elen)
 {
 	/* Any value, so that "[]" is "expected a JSON object"; the value's
 	 * end checked here, to say where trailing data starts. */
@@ -225,7 +225,7 @@ json_t *json_parse_body(const char *body, size_t len, char *err, size_t elen)
 		return NULL;
 	}
 	end = e.position > 0 ? (size_t)e.position : len;
-	while (end < len && json_space(body[end]))
+	while (end < len && jv_space(body[end]))
 		end++;
 	if (end < len) {
 		json_decref(j);
@@ -263,7 +263,7 @@ static size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
-json_t *json_text(const char *s)
+json_t *jv_text(const char *s)
 {
 	json_t *j = json_string(s);
 	unsigned char *c, *p;
@@ -279,13 +279,13 @@ json_t *json_text(const char *s)
 	return j;
 }
 
-json_t *json_u64(uint64_t v)
+json_t *jv_u64(uint64_t v)
 {
 	return v <= INT64_MAX ? json_integer((json_int_t)v)
 			      : json_real((double)v);
 }
 
-char *json_compact(const json_t *j)
+char *jv_compact(const json_t *j)
 {
 	return json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 }
@@ -325,11 +325,11 @@ static int check_id(const char *schema, const char *field, const char *id,
 
 /* A string member that must be one of names[] (compared case-insensitively
  * when icase); returns its index or -1 when absent. */
-static int json_enum(const json_t *j, const char *schema, const char *field,
-		     const char *const *names, size_t n, bool icase, int *out,
-		     char *err, size_t len)
+static int jv_enum(const json_t *j, const char *schema, const char *field,
+		   const char *const *names, size_t n, bool icase, int *out,
+		   char *err, size_t len)
 {
-	const char *s = json_str(j, field);
+	const char *s = jv_str(j, field);
 
 	*out = -1;
 	if (!s)
@@ -354,11 +354,11 @@ int api_parse_boot_source(const json_t *j, struct vmm_boot_source *r,
 	};
 	int ret;
 
-	if ((ret = json_check(j, "BootSource", f, COUNT(f), err, len)))
+	if ((ret = jv_check(j, "BootSource", f, COUNT(f), err, len)))
 		return ret;
-	r->kernel = json_str(j, "kernel_image_path");
-	r->initrd = json_str(j, "initrd_path");
-	r->boot_args = json_str(j, "boot_args");
+	r->kernel = jv_str(j, "kernel_image_path");
+	r->initrd = jv_str(j, "initrd_path");
+	r->boot_args = jv_str(j, "boot_args");
 	if ((ret = check_path("BootSource", "kernel_image_path", r->kernel, err,
 			      len)) ||
 	    (ret = check_path("BootSource", "initrd_path", r->initrd, err, len)))
@@ -387,16 +387,16 @@ int api_parse_machine(const json_t *j, bool put, struct vmm_machine *r,
 	const char *s = "MachineConfiguration";
 	int ret, t, h;
 
-	if ((ret = json_check(j, s, f, COUNT(f), err, len)) ||
-	    (ret = json_enum(j, s, "cpu_template", templates, COUNT(templates),
-			     false, &t, err, len)) ||
-	    (ret = json_enum(j, s, "huge_pages", huge, COUNT(huge), false, &h,
-			     err, len)))
+	if ((ret = jv_check(j, s, f, COUNT(f), err, len)) ||
+	    (ret = jv_enum(j, s, "cpu_template", templates, COUNT(templates),
+			   false, &t, err, len)) ||
+	    (ret = jv_enum(j, s, "huge_pages", huge, COUNT(huge), false, &h,
+			   err, len)))
 		return ret;
-	if (json_bool(j, "smt", false))
+	if (jv_bool(j, "smt", false))
 		return bad(err, len, "%s: smt: vmon does not support SMT "
 			   "topologies (one thread per core)", s);
-	if (json_bool(j, "track_dirty_pages", false))
+	if (jv_bool(j, "track_dirty_pages", false))
 		return bad(err, len, "%s: track_dirty_pages: vmon does not "
 			   "support dirty page tracking (no snapshots)", s);
 	if (t > 0)
@@ -405,10 +405,10 @@ int api_parse_machine(const json_t *j, bool put, struct vmm_machine *r,
 	if (h > 0)
 		return bad(err, len, "%s: huge_pages %s: vmon does not support "
 			   "huge pages for guest memory", s, huge[h]);
-	r->has_vcpus = json_get(j, "vcpu_count") != NULL;
-	r->has_mem = json_get(j, "mem_size_mib") != NULL;
-	r->vcpus = (unsigned int)json_uint(j, "vcpu_count", 1);
-	r->mem_mib = json_uint(j, "mem_size_mib", VMM_DEFAULT_MEM_MIB);
+	r->has_vcpus = jv_get(j, "vcpu_count") != NULL;
+	r->has_mem = jv_get(j, "mem_size_mib") != NULL;
+	r->vcpus = (unsigned int)jv_uint(j, "vcpu_count", 1);
+	r->mem_mib = jv_uint(j, "mem_size_mib", VMM_DEFAULT_MEM_MIB);
 	return 0;
 }
 
@@ -431,17 +431,17 @@ int api_parse_drive(const json_t *j, const char *path_id,
 	};
 	int ret, c, e;
 
-	if ((ret = json_check(j, "Drive", f, COUNT(f), err, len)) ||
-	    (ret = json_enum(j, "Drive", "cache_type", caches, 2, false, &c,
-			     err, len)) ||
-	    (ret = json_enum(j, "Drive", "io_engine", engines, 2, false, &e,
-			     err, len)))
+	if ((ret = jv_check(j, "Drive", f, COUNT(f), err, len)) ||
+	    (ret = jv_enum(j, "Drive", "cache_type", caches, 2, false, &c, err,
+			   len)) ||
+	    (ret = jv_enum(j, "Drive", "io_engine", engines, 2, false, &e, err,
+			   len)))
 		return ret;
-	r->id = json_str(j, "drive_id");
-	r->path = json_str(j, "path_on_host");
-	r->partuuid = json_str(j, "partuuid");
-	r->root = json_bool(j, "is_root_device", false);
-	r->read_only = json_bool(j, "is_read_only", false);
+	r->id = jv_str(j, "drive_id");
+	r->path = jv_str(j, "path_on_host");
+	r->partuuid = jv_str(j, "partuuid");
+	r->root = jv_bool(j, "is_root_device", false);
+	r->read_only = jv_bool(j, "is_read_only", false);
 	r->cache = c == 1 ? DISK_CACHE_WRITEBACK : DISK_CACHE_UNSAFE;
 	if ((ret = check_id("Drive", "drive_id", r->id, path_id, err, len)))
 		return ret;
@@ -469,11 +469,11 @@ int api_parse_drive_patch(const json_t *j, const char *path_id,
 	};
 	int ret;
 
-	if ((ret = json_check(j, "PartialDrive", f, COUNT(f), err, len)) ||
-	    (ret = check_id("PartialDrive", "drive_id", json_str(j, "drive_id"),
+	if ((ret = jv_check(j, "PartialDrive", f, COUNT(f), err, len)) ||
+	    (ret = check_id("PartialDrive", "drive_id", jv_str(j, "drive_id"),
 			    path_id, err, len)))
 		return ret;
-	*path = json_str(j, "path_on_host");
+	*path = jv_str(j, "path_on_host");
 	return check_path("PartialDrive", "path_on_host", *path, err, len);
 }
 
@@ -512,11 +512,11 @@ int api_parse_net(const json_t *j, const char *path_id, struct vmm_net_req *r,
 	const char *mac;
 	int ret;
 
-	if ((ret = json_check(j, "NetworkInterface", f, COUNT(f), err, len)))
+	if ((ret = jv_check(j, "NetworkInterface", f, COUNT(f), err, len)))
 		return ret;
 	memset(r, 0, sizeof(*r));
-	r->id = json_str(j, "iface_id");
-	r->tap = json_str(j, "host_dev_name");
+	r->id = jv_str(j, "iface_id");
+	r->tap = jv_str(j, "host_dev_name");
 	if ((ret = check_id("NetworkInterface", "iface_id", r->id, path_id,
 			    err, len)))
 		return ret;
@@ -524,7 +524,7 @@ int api_parse_net(const json_t *j, const char *path_id, struct vmm_net_req *r,
 	if (!r->tap[0] || strlen(r->tap) > 15 || strpbrk(r->tap, "/: \t"))
 		return bad(err, len, "NetworkInterface: host_dev_name must be "
 			   "a network interface name of 1 to 15 characters");
-	mac = json_str(j, "guest_mac");
+	mac = jv_str(j, "guest_mac");
 	if (mac) {
 		if (parse_mac(mac, r->mac))
 			return bad(err, len, "NetworkInterface: guest_mac "
@@ -547,11 +547,10 @@ int api_parse_net_patch(const json_t *j, const char *path_id, char *err,
 	};
 	int ret;
 
-	if ((ret = json_check(j, "PartialNetworkInterface", f, COUNT(f), err,
-			      len)))
+	if ((ret = jv_check(j, "PartialNetworkInterface", f, COUNT(f), err, len)))
 		return ret;
 	return check_id("PartialNetworkInterface", "iface_id",
-			json_str(j, "iface_id"), path_id, err, len);
+			jv_str(j, "iface_id"), path_id, err, len);
 }
 
 int api_parse_vsock(const json_t *j, struct vmm_vsock_req *r, char *err,
@@ -564,11 +563,11 @@ int api_parse_vsock(const json_t *j, struct vmm_vsock_req *r, char *err,
 	};
 	int ret;
 
-	if ((ret = json_check(j, "Vsock", f, COUNT(f), err, len)))
+	if ((ret = jv_check(j, "Vsock", f, COUNT(f), err, len)))
 		return ret;
-	r->cid = (uint32_t)json_uint(j, "guest_cid", 3);
-	r->uds_path = json_str(j, "uds_path");
-	r->vsock_id = json_str(j, "vsock_id");
+	r->cid = (uint32_t)jv_uint(j, "guest_cid", 3);
+	r->uds_path = jv_str(j, "uds_path");
+	r->vsock_id = jv_str(j, "vsock_id");
 	/* Room for "_PORT" after it in a sockaddr_un (108 bytes). */
 	if (!r->uds_path[0] || strlen(r->uds_path) > 96)
 		return bad(err, len, "Vsock: uds_path must be 1 to 96 bytes "
@@ -584,7 +583,7 @@ int api_parse_entropy(const json_t *j, char *err, size_t len)
 		F("rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
 	};
 
-	return json_check(j, "EntropyDevice", f, COUNT(f), err, len);
+	return jv_check(j, "EntropyDevice", f, COUNT(f), err, len);
 }
 
 int api_parse_balloon(const json_t *j, struct balloon_config *r, char *err,
@@ -597,20 +596,21 @@ int api_parse_balloon(const json_t *j, struct balloon_config *r, char *err,
 		F("free_page_hinting", J_BOOL),
 		F("free_page_reporting", J_BOOL),
 	};
+	uint64_t interval;
 	int ret;
 
-	if ((ret = json_check(j, "Balloon", f, COUNT(f), err, len)))
+	if ((ret = jv_check(j, "Balloon", f, COUNT(f), err, len)))
 		return ret;
-	if (json_bool(j, "free_page_hinting", false) ||
-	    json_bool(j, "free_page_reporting", false))
+	if (jv_bool(j, "free_page_hinting", false) ||
+	    jv_bool(j, "free_page_reporting", false))
 		return bad(err, len, "Balloon: vmon does not support free page "
 			   "hinting or reporting");
+	interval = jv_uint(j, "stats_polling_interval_s", 0);
 	*r = (struct balloon_config){
 		.enabled = true,
-		.target_mib = (uint32_t)json_uint(j, "amount_mib", 0),
-		.deflate_on_oom = json_bool(j, "deflate_on_oom", false),
-		.stats_interval_s =
-			(uint32_t)json_uint(j, "stats_polling_interval_s", 0),
+		.target_mib = (uint32_t)jv_uint(j, "amount_mib", 0),
+		.deflate_on_oom = jv_bool(j, "deflate_on_oom", false),
+		.stats_interval_s = (uint32_t)interval,
 	};
 	return 0;
 }
@@ -621,9 +621,9 @@ int api_parse_balloon_update(const json_t *j, uint32_t *amount_mib, char *err,
 	static const struct jfield f[] = {
 		F("amount_mib", J_UINT, REQ, RANGE(0, UINT32_MAX)),
 	};
-	int ret = json_check(j, "BalloonUpdate", f, COUNT(f), err, len);
+	int ret = jv_check(j, "BalloonUpdate", f, COUNT(f), err, len);
 
-	*amount_mib = (uint32_t)json_uint(j, "amount_mib", 0);
+	*amount_mib = (uint32_t)jv_uint(j, "amount_mib", 0);
 	return ret;
 }
 
@@ -633,9 +633,9 @@ int api_parse_balloon_stats_update(const json_t *j, uint32_t *interval_s,
 	static const struct jfield f[] = {
 		F("stats_polling_interval_s", J_UINT, REQ, RANGE(0, UINT32_MAX)),
 	};
-	int ret = json_check(j, "BalloonStatsUpdate", f, COUNT(f), err, len);
+	int ret = jv_check(j, "BalloonStatsUpdate", f, COUNT(f), err, len);
 
-	*interval_s = (uint32_t)json_uint(j, "stats_polling_interval_s", 0);
+	*interval_s = (uint32_t)jv_uint(j, "stats_polling_interval_s", 0);
 	return ret;
 }
 
@@ -649,9 +649,9 @@ int api_parse_serial(const json_t *j, const char **path, char *err,
 	};
 	int ret;
 
-	if ((ret = json_check(j, "SerialDevice", f, COUNT(f), err, len)))
+	if ((ret = jv_check(j, "SerialDevice", f, COUNT(f), err, len)))
 		return ret;
-	*path = json_str(j, "serial_out_path");
+	*path = jv_str(j, "serial_out_path");
 	return check_path("SerialDevice", "serial_out_path", *path, err, len);
 }
 
@@ -689,18 +689,18 @@ int api_parse_logger(const json_t *j, struct vmm_logger_req *r, char *err,
 	const char *level;
 	int ret;
 
-	if ((ret = json_check(j, "Logger", f, COUNT(f), err, len)))
+	if ((ret = jv_check(j, "Logger", f, COUNT(f), err, len)))
 		return ret;
 	memset(r, 0, sizeof(*r));
 	r->level = LOG_INFO;	/* Firecracker's default */
-	level = json_str(j, "level");
+	level = jv_str(j, "level");
 	if (level && api_parse_level(level, &r->level))
 		return bad(err, len, "Logger: level '%.32s' is not one of "
 			   "Error, Warning, Info, Debug, Trace, Off", level);
-	r->path = json_str(j, "log_path");
-	r->show_level = json_bool(j, "show_level", false);
-	r->show_origin = json_bool(j, "show_log_origin", false);
-	r->module = json_str(j, "module");
+	r->path = jv_str(j, "log_path");
+	r->show_level = jv_bool(j, "show_level", false);
+	r->show_origin = jv_bool(j, "show_log_origin", false);
+	r->module = jv_str(j, "module");
 	if (r->module && strlen(r->module) > 60)
 		return bad(err, len, "Logger: module is too long");
 	return check_path("Logger", "log_path", r->path, err, len);
@@ -721,14 +721,14 @@ int api_parse_metrics(const json_t *j, struct vmm_metrics_req *r,
 	int ret, n = 0;
 
 	*extra = NULL;
-	if ((ret = json_check(j, "Metrics", f, COUNT(f), err, len)))
+	if ((ret = jv_check(j, "Metrics", f, COUNT(f), err, len)))
 		return ret;
-	r->path = json_str(j, "metrics_path");
-	r->emit_id = json_bool(j, "emit_id", false);
+	r->path = jv_str(j, "metrics_path");
+	r->emit_id = jv_bool(j, "emit_id", false);
 	r->extra_json = NULL;
 	if ((ret = check_path("Metrics", "metrics_path", r->path, err, len)))
 		return ret;
-	props = json_get(j, "properties");
+	props = jv_get(j, "properties");
 	if (!props)
 		return 0;
 	json_object_foreach((json_t *)props, key, it) {
@@ -738,7 +738,7 @@ int api_parse_metrics(const json_t *j, struct vmm_metrics_req *r,
 		if (++n > 32)
 			return bad(err, len, "Metrics: at most 32 properties");
 	}
-	s = json_compact(props);
+	s = jv_compact(props);
 	if (!s || asprintf(extra, "\"properties\":%s,", s) < 0)
 		*extra = NULL;
 	free(s);
@@ -758,10 +758,9 @@ int api_parse_action(const json_t *j, enum api_action *a, char *err,
 	};
 	int ret, i;
 
-	if ((ret = json_check(j, "InstanceActionInfo", f, COUNT(f), err,
-			      len)) ||
-	    (ret = json_enum(j, "InstanceActionInfo", "action_type", names, 3,
-			     false, &i, err, len)))
+	if ((ret = jv_check(j, "InstanceActionInfo", f, COUNT(f), err, len)) ||
+	    (ret = jv_enum(j, "InstanceActionInfo", "action_type", names, 3,
+			   false, &i, err, len)))
 		return ret;
 	*a = (enum api_action)i;
 	return 0;
@@ -773,8 +772,8 @@ int api_parse_vm_state(const json_t *j, bool *pause, char *err, size_t len)
 	static const struct jfield f[] = { F("state", J_STRING, REQ) };
 	int ret, i;
 
-	if ((ret = json_check(j, "Vm", f, COUNT(f), err, len)) ||
-	    (ret = json_enum(j, "Vm", "state", names, 2, false, &i, err, len)))
+	if ((ret = jv_check(j, "Vm", f, COUNT(f), err, len)) ||
+	    (ret = jv_enum(j, "Vm", "state", names, 2, false, &i, err, len)))
 		return ret;
 	*pause = i == 0;
 	return 0;

@@ -5,7 +5,7 @@
  * unknown fields, wrong types, missing required fields, integers out of
  * range (negative, fractional, 2^64...) are refused with a message naming
  * the schema and the field; a field given twice, or a number beyond a
- * double's range, is refused with the body (json_parse_body), naming the
+ * double's range, is refused with the body (jv_parse_body), naming the
  * field.  Fields vmon has no feature for are refused when set, with a
  * message naming the missing feature.
  * Strings in the results point into the jansson tree.
@@ -37,28 +37,28 @@ struct jfield {
  * obj is an object whose members are all in fields, each once, of its
  * type (null counts as absent), with the required ones present.
  */
-int json_check(const json_t *obj, const char *schema,
-	       const struct jfield *fields, size_t n, char *err, size_t len);
+int jv_check(const json_t *obj, const char *schema, const struct jfield *fields,
+	     size_t n, char *err, size_t len);
 /* A member's value; absent and null both give NULL / the default. */
-const json_t *json_get(const json_t *obj, const char *name);
-const char *json_str(const json_t *obj, const char *name);
-bool json_bool(const json_t *obj, const char *name, bool dflt);
-uint64_t json_uint(const json_t *obj, const char *name, uint64_t dflt);
+const json_t *jv_get(const json_t *obj, const char *name);
+const char *jv_str(const json_t *obj, const char *name);
+bool jv_bool(const json_t *obj, const char *name, bool dflt);
+uint64_t jv_uint(const json_t *obj, const char *name, uint64_t dflt);
 
 /*
  * Parse a whole body: one JSON value and nothing after it, valid UTF-8,
  * no object with a key twice, no NUL in strings.  Every number is a real
- * (a double, as JSON has one number type); json_check's J_UINT then takes
+ * (a double, as JSON has one number type); jv_check's J_UINT then takes
  * only the integral ones in its range.
  */
-json_t *json_parse_body(const char *body, size_t len, char *err, size_t elen);
+json_t *jv_parse_body(const char *body, size_t len, char *err, size_t elen);
 
 /* For answers: a string node that is valid UTF-8 even when s is not (bytes
  * that are not UTF-8 become '?'); an integer node for v; and j printed
  * compactly, in its insertion order, malloc'd (NULL when out of memory). */
-json_t *json_text(const char *s);
-json_t *json_u64(uint64_t v);
-char *json_compact(const json_t *j);
+json_t *jv_text(const char *s);
+json_t *jv_u64(uint64_t v);
+char *jv_compact(const json_t *j);
 
 enum api_action { ACTION_FLUSH_METRICS, ACTION_INSTANCE_START,
 		  ACTION_SEND_CTRL_ALT_DEL };

@@ -108,9 +108,9 @@ void api_fault(struct api_response *resp, int status, const char *msg)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "fault_message", json_text(msg));
+	json_object_set_new(o, "fault_message", jv_text(msg));
 	free(resp->body);
-	resp->body = json_compact(o);
+	resp->body = jv_compact(o);
 	resp->status = status;
 	json_decref(o);
 }
@@ -187,7 +187,7 @@ static void route(struct api_ctx *ctx, const struct api_route *r,
 	h = method == HTTP_GET ? r->get : method == HTTP_PUT ? r->put
 							    : r->patch;
 	if (method != HTTP_GET) {
-		j = json_parse_body(body, body_len, msg, sizeof(msg));
+		j = jv_parse_body(body, body_len, msg, sizeof(msg));
 		if (!j) {
 			api_fault(resp, 400, msg);
 			return;

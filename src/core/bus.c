@@ -133,7 +133,7 @@ int bus_dispatch(struct bus *bus, uint64_t addr, uint8_t *data, uint32_t len,
 unhandled:
 	if (!is_write)
 		memset(data, fill, len);
-	atomic_fetch_add(&bus->unhandled, 1);
+	counter_inc(&bus->unhandled);
 	log_ratelimited(&bus->unhandled_rl, LOG_DEBUG,
 			"%s: %s of %u bytes at 0x%llx hits no device",
 			bus->name, is_write ? "write" : "read", len,

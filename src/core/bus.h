@@ -9,11 +9,11 @@
 #define VMON_CORE_BUS_H
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/log.h"
+#include "lib/metrics.h"
 
 /*
  * Called with the offset from the range's base.  For reads the handler
@@ -35,7 +35,7 @@ struct bus {
 	pthread_rwlock_t lock;		/* writers: register / unregister */
 	struct bus_range *range;
 	unsigned int nr, cap;
-	atomic_ulong unhandled;		/* accesses that hit nothing */
+	struct counter unhandled;	/* accesses that hit nothing */
 	struct ratelimit unhandled_rl;
 };
 

@@ -8,6 +8,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "lib/log.h"
+
 struct evloop_call {
 	int (*fn)(void *arg);
 	void *arg;
@@ -30,6 +32,8 @@ int evloop_init(struct evloop *l)
 	int ret;
 
 	memset(l, 0, sizeof(*l));
+	l->owner = pthread_self();
+	l->owner_tid = gettid();
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0)
 		return -errno;
@@ -52,8 +56,32 @@ err_ep:
 	return ret;
 }
 
+bool evloop_owned(const struct evloop *l)
+{
+	return pthread_equal(l->owner, pthread_self());
+}
+
+void evloop_owner_violation(const struct evloop *l, const char *fn,
+			    const char *file, int line)
+{
+	/*
+	 * Nothing but write() and abort(): the caller may be a thread
+	 * under seccomp (a vCPU's filter allows neither gettid nor prctl).
+	 */
+	if (evloop_owned(l))
+		log_error("%s (%s:%d) called on the event loop's own thread "
+			  "(%d), where it would wait for itself: a bug in vmon",
+			  fn, file, line, (int)l->owner_tid);
+	else
+		log_error("%s (%s:%d) called off the event loop's thread "
+			  "(%d), the only one it may run on: a bug in vmon",
+			  fn, file, line, (int)l->owner_tid);
+	abort();
+}
+
 void evloop_destroy(struct evloop *l)
 {
+	evloop_assert_owner(l);
 	/* Fail any caller still waiting rather than leave it hanging. */
 	pthread_mutex_lock(&l->lock);
 	for (struct evloop_call *c = l->head; c; c = c->next) {
@@ -83,6 +111,7 @@ int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_fn fn,
 	struct epoll_event ev = { .events = events };
 	unsigned int slot;
 
+	evloop_assert_owner(l);
 	if (fd < 0 || !fn || find(l, fd) >= 0)
 		return -EINVAL;
 	for (slot = 0; slot < l->nr; slot++)
@@ -116,9 +145,11 @@ int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_fn fn,
 
 int evloop_mod(struct evloop *l, int fd, uint32_t events)
 {
-	int slot = find(l, fd);
 	struct epoll_event ev = { .events = events };
+	int slot;
 
+	evloop_assert_owner(l);
+	slot = find(l, fd);
 	if (slot < 0)
 		return -ENOENT;
 	ev.data.u64 = tag(l, (unsigned int)slot);
@@ -127,8 +158,10 @@ int evloop_mod(struct evloop *l, int fd, uint32_t events)
 
 int evloop_del(struct evloop *l, int fd)
 {
-	int slot = find(l, fd);
+	int slot;
 
+	evloop_assert_owner(l);
+	slot = find(l, fd);
 	if (slot < 0)
 		return -ENOENT;
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
@@ -165,6 +198,7 @@ int evloop_run_once(struct evloop *l, int timeout_ms)
 	struct epoll_event ev[32];
 	int n, ran = 0;
 
+	evloop_assert_owner(l);
 	n = epoll_wait(l->epfd, ev, 32, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -196,6 +230,10 @@ int evloop_call(struct evloop *l, int (*fn)(void *arg), void *arg)
 	uint64_t one = 1;
 	int ret;
 
+#ifdef VMON_DEBUG
+	if (evloop_owned(l))	/* it would wait for itself forever */
+		evloop_owner_violation(l, __func__, __FILE__, __LINE__);
+#endif
 	pthread_cond_init(&c.cond, NULL);
 	pthread_mutex_lock(&l->lock);
 	if (l->tail)

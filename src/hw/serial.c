@@ -66,12 +66,13 @@ static void tx_byte(struct serial *s, uint8_t b)
 		ssize_t n = write(s->out_fd, &b, 1);
 
 		if (n == 1) {
-			s->tx_bytes++;
+			counter_inc(&s->tx_bytes);
 			return;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		s->tx_dropped++;	/* EPIPE, EIO: the console is gone */
+		/* EPIPE, EIO: the console is gone. */
+		counter_inc(&s->tx_dropped);
 		return;
 	}
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/irq_line.h"
+#include "lib/metrics.h"
 
 #define SERIAL_RX_CAP 1024	/* bytes of input queued for the guest */
 
@@ -28,7 +29,7 @@ struct serial {
 	uint8_t rx[SERIAL_RX_CAP];
 	size_t rx_head, rx_count;
 	int irq_level;
-	uint64_t tx_bytes, tx_dropped;
+	struct counter tx_bytes, tx_dropped;
 };
 
 /* irq may be NULL: no interrupt line (unit tests). */

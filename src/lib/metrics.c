@@ -72,8 +72,7 @@ static void put_group(FILE *f, struct metrics_group *g)
 		g->sample(g, g->opaque);
 	fprintf(f, ",\"%s\":{", g->name);
 	for (unsigned int i = 0; i < g->nr; i++) {
-		uint64_t v = atomic_load_explicit(&g->val[i],
-						  memory_order_relaxed);
+		uint64_t v = metrics_get(g, i);
 
 		/* A counter a sample function reset reports its new total. */
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", g->names[i],

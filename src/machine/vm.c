@@ -104,17 +104,17 @@ static void sample_uart(struct metrics_group *g, void *opaque)
 
 	/*
 	 * Not under the UART's lock: a vCPU may hold it through a blocking
-	 * write.  Whole 64-bit loads are atomic on x86; a count may lag.
+	 * write.  The counts are atomic counters; they may lag.
 	 */
-	metrics_store(g, 0, __atomic_load_n(&s->tx_bytes, __ATOMIC_RELAXED));
-	metrics_store(g, 1, __atomic_load_n(&s->tx_dropped, __ATOMIC_RELAXED));
+	metrics_store(g, 0, counter_get(&s->tx_bytes));
+	metrics_store(g, 1, counter_get(&s->tx_dropped));
 }
 
 static void sample_bus(struct metrics_group *g, void *opaque)
 {
 	struct bus *bus = opaque;
 
-	metrics_store(g, 0, atomic_load(&bus->unhandled));
+	metrics_store(g, 0, counter_get(&bus->unhandled));
 }
 
 /* The platform's own counters: the console and accesses that hit nothing. */

@@ -167,7 +167,7 @@ static void fire(struct pci_dev *d, struct msix_vector *v)
 	uint64_t one = 1;
 
 	if (!sync_route(d, v)) {
-		d->msix.dropped++;
+		counter_inc(&d->msix.dropped);
 		log_ratelimited(&d->rl, LOG_WARN,
 				"%s: MSI-X message to 0x%llx dropped: not a "
 				"local APIC address", d->name,
@@ -176,9 +176,9 @@ static void fire(struct pci_dev *d, struct msix_vector *v)
 	}
 	/* A full counter (EAGAIN) already means "interrupt pending". */
 	if (write(v->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		d->msix.dropped++;
+		counter_inc(&d->msix.dropped);
 	else
-		d->msix.sent++;
+		counter_inc(&d->msix.sent);
 }
 
 static bool pending(const struct msix *m, uint16_t i)
@@ -225,7 +225,7 @@ int msix_notify(struct pci_dev *d, uint16_t vector)
 		return -EAGAIN;
 	if (vector_masked(d, &m->v[vector])) {
 		set_pending(m, vector, true);
-		m->pended++;
+		counter_inc(&m->pended);
 		return 0;
 	}
 	fire(d, &m->v[vector]);

@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/metrics.h"
+
 struct pci_dev;
 struct irq_routing;
 
@@ -53,7 +55,7 @@ struct msix {
 	uint32_t table_off, pba_off;
 	struct msix_vector *v;
 	uint64_t *pba;
-	unsigned long sent, pended, dropped;
+	struct counter sent, pended, dropped;
 };
 
 /*

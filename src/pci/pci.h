@@ -27,7 +27,6 @@
 #define VMON_PCI_PCI_H
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -138,7 +137,6 @@ struct pci_host {
 	bool ecam_registered, cf8_registered;
 	/* GSI levels as last set (for tests and diagnostics). */
 	bool gsi_level[PLAT_PCI_GSI_COUNT];
-	atomic_ulong bad_accesses;
 	struct ratelimit rl;
 };
 

@@ -58,17 +58,17 @@ static void pages(struct virtio_balloon *b, uint64_t pfn, uint64_t n,
 		return;
 	}
 	if (!p) {
-		b->count[BALLOON_C_OUTSIDE_RAM]++;
+		metrics_inc(&b->metrics, BALLOON_C_OUTSIDE_RAM);
 		return;
 	}
 	if (!inflate) {
-		b->count[BALLOON_C_DEFLATED_PAGES] += n;
+		metrics_add(&b->metrics, BALLOON_C_DEFLATED_PAGES, n);
 		return;
 	}
 	/* Private anonymous memory: the next touch faults in a zero page,
 	 * and KVM's MMU notifier drops the guest mapping first. */
 	if (madvise(p, n << BALLOON_PAGE_SHIFT, MADV_DONTNEED)) {
-		b->count[BALLOON_C_MADVISE_ERRORS]++;
+		metrics_inc(&b->metrics, BALLOON_C_MADVISE_ERRORS);
 		log_ratelimited(&b->vd.rl, LOG_WARN, "%s: madvise of %llu "
 				"pages at gpa 0x%llx: %s", b->vd.label,
 				(unsigned long long)n,
@@ -76,7 +76,7 @@ static void pages(struct virtio_balloon *b, uint64_t pfn, uint64_t n,
 				strerror(errno));
 		return;
 	}
-	b->count[BALLOON_C_INFLATED_PAGES] += n;
+	metrics_add(&b->metrics, BALLOON_C_INFLATED_PAGES, n);
 }
 
 /* One request: an array of le32 PFNs, read in fixed chunks. */
@@ -87,7 +87,8 @@ static void pfn_request(struct virtio_balloon *b, const struct virtq_chain *c,
 	uint64_t run_start = 0, run_len = 0;
 
 	if (nr > BALLOON_MAX_PFNS) {
-		b->count[BALLOON_C_TRUNCATED] += nr - BALLOON_MAX_PFNS;
+		metrics_add(&b->metrics, BALLOON_C_TRUNCATED,
+			    nr - BALLOON_MAX_PFNS);
 		nr = BALLOON_MAX_PFNS;
 	}
 	for (uint32_t i = 0; i < nr; i += BALLOON_PFN_CHUNK) {
@@ -128,8 +129,8 @@ static void pfn_notify(struct virtio_balloon *b, struct virtq *vq,
 				    c.nr_in);
 			return;
 		}
-		b->count[inflate ? BALLOON_C_INFLATE_REQS :
-				   BALLOON_C_DEFLATE_REQS]++;
+		metrics_inc(&b->metrics, inflate ? BALLOON_C_INFLATE_REQS :
+						   BALLOON_C_DEFLATE_REQS);
 		pfn_request(b, &c, inflate);
 		/* 5.5.6: the device acknowledges by using the buffer. */
 		virtq_push(vq, c.head, 0);
@@ -148,7 +149,7 @@ static void stats_take(struct virtio_balloon *b, const struct virtq_chain *c)
 	uint32_t n = c->out_bytes / BALLOON_STAT_SIZE;
 
 	if (c->out_bytes % BALLOON_STAT_SIZE)
-		b->count[BALLOON_C_BAD_STATS]++;
+		metrics_inc(&b->metrics, BALLOON_C_BAD_STATS);
 	if (n > BALLOON_MAX_STATS)
 		n = BALLOON_MAX_STATS;
 	b->stats.present = 0;
@@ -165,7 +166,7 @@ static void stats_take(struct virtio_balloon *b, const struct virtq_chain *c)
 		b->stats.val[tag] = val;
 		b->stats.present |= 1u << tag;
 	}
-	b->count[BALLOON_C_STATS_UPDATES]++;
+	metrics_inc(&b->metrics, BALLOON_C_STATS_UPDATES);
 }
 
 static void stats_notify(struct virtio_balloon *b, struct virtq *vq)
@@ -183,7 +184,7 @@ static void stats_notify(struct virtio_balloon *b, struct virtq *vq)
 		if (b->stats_held) {
 			/* The driver MUST keep one buffer at most: return the
 			 * older one rather than hold two. */
-			b->count[BALLOON_C_BAD_STATS]++;
+			metrics_inc(&b->metrics, BALLOON_C_BAD_STATS);
 			virtq_push(vq, b->stats_head, 0);
 			virtio_queue_interrupt(&b->vd, vq);
 		}
@@ -200,6 +201,7 @@ static void on_stats_timer(void *opaque, uint32_t events)
 	struct virtq *vq;
 	uint64_t n;
 
+	evloop_assert_owner(b->loop);
 	if (read(b->timer_fd, &n, sizeof(n)) < 0)
 		return;
 	virtio_lock(&b->vd);
@@ -273,12 +275,14 @@ static void balloon_reset(struct virtio_dev *vd)
 static void balloon_destroy(struct virtio_dev *vd)
 {
 	struct virtio_balloon *b = to_balloon(vd);
+	const struct metrics_group *m = &b->metrics;
 
 	log_info("%s: %llu pages inflated, %llu deflated, %llu PFNs outside "
-		 "RAM", vd->label,
-		 (unsigned long long)b->count[BALLOON_C_INFLATED_PAGES],
-		 (unsigned long long)b->count[BALLOON_C_DEFLATED_PAGES],
-		 (unsigned long long)b->count[BALLOON_C_OUTSIDE_RAM]);
+		 "RAM",
+		 vd->label,
+		 (unsigned long long)metrics_get(m, BALLOON_C_INFLATED_PAGES),
+		 (unsigned long long)metrics_get(m, BALLOON_C_DEFLATED_PAGES),
+		 (unsigned long long)metrics_get(m, BALLOON_C_OUTSIDE_RAM));
 	if (b->timer_fd >= 0) {
 		evloop_del(b->loop, b->timer_fd);
 		close(b->timer_fd);
@@ -349,16 +353,6 @@ void virtio_balloon_get_stats(struct virtio_balloon *b,
 	unlock(b);
 }
 
-static void sample(struct metrics_group *g, void *opaque)
-{
-	struct virtio_balloon *b = opaque;
-
-	lock(b);
-	for (unsigned int i = 0; i < BALLOON_C_NR; i++)
-		metrics_store(g, i, b->count[i]);
-	unlock(b);
-}
-
 struct virtio_balloon *virtio_balloon_new(const struct balloon_config *cfg,
 					  struct evloop *loop,
 					  struct metrics *registry)
@@ -372,6 +366,7 @@ struct virtio_balloon *virtio_balloon_new(const struct balloon_config *cfg,
 	b->timer_fd = -1;
 	b->num_pages = cfg->target_mib * BALLOON_PAGES_PER_MIB;
 	b->stats_interval_s = cfg->stats_interval_s;
+	metrics_group_init(&b->metrics, "balloon", counter_names, BALLOON_C_NR);
 	b->vd = (struct virtio_dev){
 		.name = "virtio-balloon",
 		.type = VIRTIO_ID_BALLOON,
@@ -400,9 +395,6 @@ struct virtio_balloon *virtio_balloon_new(const struct balloon_config *cfg,
 			return NULL;
 		}
 	}
-	metrics_group_init(&b->metrics, "balloon", counter_names,
-			   BALLOON_C_NR);
-	metrics_group_set_sample(&b->metrics, sample, b);
 	if (registry) {
 		b->registry = registry;
 		metrics_register(registry, &b->metrics);

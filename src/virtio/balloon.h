@@ -97,8 +97,7 @@ struct virtio_balloon {
 	struct virtio_dev vd;
 	struct evloop *loop;
 	struct metrics *registry;
-	struct metrics_group metrics;
-	uint64_t count[BALLOON_C_NR];
+	struct metrics_group metrics;	/* enum balloon_counter */
 
 	uint32_t num_pages;		/* target */
 	uint32_t actual;		/* the driver's */

@@ -384,6 +384,7 @@ static void on_io_event(void *opaque, uint32_t events)
 	bool polling;
 	uint64_t n;
 
+	evloop_assert_owner(b->loop);
 	/* Clear first: a completion after the reap below signals again. */
 	if (read(b->io->event_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;

@@ -407,6 +407,7 @@ static void on_tap(void *opaque, uint32_t events)
 {
 	struct virtio_net *net = opaque;
 
+	evloop_assert_owner(net->loop);
 	virtio_lock(&net->vd);
 	if (events & (EPOLLERR | EPOLLHUP)) {
 		/* The TAP device was deleted (or the socket peer closed). */

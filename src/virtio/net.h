@@ -211,7 +211,7 @@ const char *net_tx_verdict_name(enum net_tx_verdict v);
 static inline uint64_t net_counter(const struct virtio_net *net,
 				   enum net_counter i)
 {
-	return atomic_load_explicit(&net->metrics.val[i], memory_order_relaxed);
+	return metrics_get(&net->metrics, i);
 }
 
 #endif

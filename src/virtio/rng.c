@@ -62,8 +62,8 @@ static void rng_notify(struct virtio_dev *vd, struct virtq *vq)
 		}
 		n = fill(&c, c.in_bytes < RNG_MAX_REQUEST ? c.in_bytes :
 			 RNG_MAX_REQUEST);
-		rng->bytes += n;
-		rng->requests++;
+		counter_add(&rng->bytes, n);
+		counter_inc(&rng->requests);
 		virtq_push(vq, c.head, n);
 		served++;
 	}

@@ -20,7 +20,7 @@
 
 struct virtio_rng {
 	struct virtio_dev vd;
-	uint64_t bytes, requests;
+	struct counter bytes, requests;
 	struct iovec iov[RNG_QUEUE_SIZE];
 };
 

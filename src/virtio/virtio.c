@@ -65,7 +65,7 @@ void virtio_fail(struct virtio_dev *vd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	vd->violations++;
+	counter_inc(&vd->violations);
 	log_ratelimited(&vd->rl, LOG_WARN, "%s: %s; the device needs a reset",
 			vd->label, why);
 	if (vd->status & VIRTIO_STATUS_NEEDS_RESET)
@@ -278,7 +278,7 @@ void virtio_process_queue(struct virtio_dev *vd, uint16_t q)
 
 	/* Rule 12: a queue that is not ready is not served. */
 	if (!vq || !vq->enabled || !virtio_running(vd)) {
-		vd->spurious_notifies++;
+		counter_inc(&vd->spurious_notifies);
 		return;
 	}
 	if (vd->ops->queue_notify)

@@ -44,6 +44,7 @@
 
 #include "core/guest_mem.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "virtio/virtq.h"
 
 /* Device status (2.1). */
@@ -132,8 +133,8 @@ struct virtio_dev {
 	struct virtio_queue *queues;
 
 	/* Counters and the rate limit of this device's complaints. */
-	uint64_t violations;
-	uint64_t spurious_notifies;
+	struct counter violations;
+	struct counter spurious_notifies;
 	struct ratelimit rl;
 };
 

@@ -80,6 +80,7 @@ static void on_kick(void *opaque, uint32_t events)
 	struct virtio_pci *vp = q->vp;
 	uint64_t n;
 
+	evloop_assert_owner(vp->loop);
 	if (read(q->efd, &n, sizeof(n)) < 0)
 		return;		/* EAGAIN: someone else drained it */
 	pci_dev_lock(&vp->pci);
@@ -124,7 +125,7 @@ static void common_image(struct virtio_pci *vp, uint8_t img[VP_COMMON_LEN])
 static void odd_access(struct virtio_pci *vp, const char *what, uint64_t off,
 		       uint32_t len)
 {
-	vp->odd_accesses++;
+	counter_inc(&vp->odd_accesses);
 	log_ratelimited(&vp->pci.rl, LOG_DEBUG,
 			"%s: ignored %u-byte write to %s offset 0x%llx",
 			vp->vd->label, len, what, (unsigned long long)off);
@@ -218,7 +219,7 @@ static void notify_trapped(struct virtio_pci *vp, uint64_t off)
 	struct virtio_dev *vd = vp->vd;
 	uint64_t q = off / VP_NOTIFY_MULT;
 
-	vp->trapped_notifies++;
+	counter_inc(&vp->trapped_notifies);
 	if (q >= vd->num_queues) {			/* rule 12 */
 		virtio_fail(vd, "notification for queue %llu of a device "
 			    "with %u queues", (unsigned long long)q,
@@ -494,11 +495,13 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 {
 	struct virtio_dev *vd = vp->vd;
 
-	log_info("%s: %llu protocol violations, %lu notifications trapped "
-		 "(not caught by an ioeventfd), %llu spurious, %lu MSI-X "
-		 "messages", vd->label, (unsigned long long)vd->violations,
-		 vp->trapped_notifies,
-		 (unsigned long long)vd->spurious_notifies, vp->pci.msix.sent);
+	log_info("%s: %llu protocol violations, %llu notifications trapped "
+		 "(not caught by an ioeventfd), %llu spurious, %llu MSI-X "
+		 "messages",
+		 vd->label, (unsigned long long)counter_get(&vd->violations),
+		 (unsigned long long)counter_get(&vp->trapped_notifies),
+		 (unsigned long long)counter_get(&vd->spurious_notifies),
+		 (unsigned long long)counter_get(&vp->pci.msix.sent));
 	pci_dev_lock(&vp->pci);
 	virtio_reset(vd);
 	pci_dev_unlock(&vp->pci);

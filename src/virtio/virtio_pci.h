@@ -112,7 +112,7 @@ struct virtio_pci {
 	uint8_t isr;
 	uint8_t cfg_cap;		/* offset of the PCI_CFG capability */
 	struct virtio_pci_queue *q;
-	unsigned long trapped_notifies, odd_accesses;
+	struct counter trapped_notifies, odd_accesses;
 	bool ioeventfd_warned;
 };
 

@@ -445,13 +445,15 @@ static void vsock_reset(struct virtio_dev *vd)
 static void vsock_destroy(struct virtio_dev *vd)
 {
 	struct virtio_vsock *vs = to_vs(vd);
+	const struct metrics_group *m = &vs->metrics;
 
 	log_info("%s: %llu packets from the guest, %llu to it, %llu "
-		 "connections, %llu RSTs sent", vd->label,
-		 (unsigned long long)vs->count[VSOCK_C_TX_PACKETS],
-		 (unsigned long long)vs->count[VSOCK_C_RX_PACKETS],
-		 (unsigned long long)vs->count[VSOCK_C_CONNS_OPENED],
-		 (unsigned long long)vs->count[VSOCK_C_RST_SENT]);
+		 "connections, %llu RSTs sent",
+		 vd->label,
+		 (unsigned long long)metrics_get(m, VSOCK_C_TX_PACKETS),
+		 (unsigned long long)metrics_get(m, VSOCK_C_RX_PACKETS),
+		 (unsigned long long)metrics_get(m, VSOCK_C_CONNS_OPENED),
+		 (unsigned long long)metrics_get(m, VSOCK_C_RST_SENT));
 	vsock_conn_free_all(vs, false);
 	vsock_unlisten(vs);
 	if (vs->registry)
@@ -466,18 +468,6 @@ static const struct virtio_dev_ops vsock_ops = {
 	.reset = vsock_reset,
 	.destroy = vsock_destroy,
 };
-
-static void sample(struct metrics_group *g, void *opaque)
-{
-	struct virtio_vsock *vs = opaque;
-
-	if (vs->vd.lock)
-		virtio_lock(&vs->vd);
-	for (unsigned int i = 0; i < VSOCK_C_NR; i++)
-		metrics_store(g, i, vs->count[i]);
-	if (vs->vd.lock)
-		virtio_unlock(&vs->vd);
-}
 
 struct virtio_vsock *virtio_vsock_new(const struct vsock_config *cfg,
 				      struct evloop *loop,
@@ -501,6 +491,7 @@ struct virtio_vsock *virtio_vsock_new(const struct vsock_config *cfg,
 	vs->loop = loop;
 	vs->listen_fd = vs->timer_fd = -1;
 	vs->next_port = VSOCK_LOCAL_PORT_BASE;
+	metrics_group_init(&vs->metrics, "vsock", counter_names, VSOCK_C_NR);
 	virtq_chain_init(&vs->rx, vs->rx_iov, VSOCK_QUEUE_SIZE);
 	vs->vd = (struct virtio_dev){
 		.name = "virtio-vsock",
@@ -516,8 +507,6 @@ struct virtio_vsock *virtio_vsock_new(const struct vsock_config *cfg,
 		free(vs);
 		return NULL;
 	}
-	metrics_group_init(&vs->metrics, "vsock", counter_names, VSOCK_C_NR);
-	metrics_group_set_sample(&vs->metrics, sample, vs);
 	if (registry) {
 		vs->registry = registry;
 		metrics_register(registry, &vs->metrics);

@@ -173,8 +173,7 @@ struct virtio_vsock {
 	char *uds_path;
 	struct evloop *loop;
 	struct metrics *registry;	/* NULL: not registered */
-	struct metrics_group metrics;
-	uint64_t count[VSOCK_C_NR];
+	struct metrics_group metrics;	/* enum vsock_counter */
 
 	int listen_fd;
 	int timer_fd;

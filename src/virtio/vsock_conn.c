@@ -470,6 +470,7 @@ static void on_conn_event(void *opaque, uint32_t events)
 	struct vsock_conn *c = opaque;
 	struct virtio_vsock *vs = c->vs;
 
+	evloop_assert_owner(vs->loop);
 	virtio_lock(&vs->vd);
 	if ((events & (EPOLLHUP | EPOLLERR)) && hung_up(c->fd)) {
 		/* Reported even when not asked for: off the loop, or it would
@@ -498,6 +499,7 @@ static void on_accept(void *opaque, uint32_t events)
 {
 	struct virtio_vsock *vs = opaque;
 
+	evloop_assert_owner(vs->loop);
 	virtio_lock(&vs->vd);
 	for (int i = 0; i < 16; i++) {
 		int fd = accept4(vs->listen_fd, NULL, NULL,
@@ -535,6 +537,7 @@ static void on_timer(void *opaque, uint32_t events)
 	uint64_t n, now = clock_mono_ms();
 	bool pending = false;
 
+	evloop_assert_owner(vs->loop);
 	if (read(vs->timer_fd, &n, sizeof(n)) < 0)
 		return;
 	virtio_lock(&vs->vd);

@@ -72,7 +72,7 @@ struct vsock_conn {
 static inline void vsock_count(struct virtio_vsock *vs, enum vsock_counter c,
 			       uint64_t n)
 {
-	vs->count[c] += n;
+	metrics_add(&vs->metrics, c, n);
 }
 
 /* ---- vsock_conn.c ------------------------------------------------------ */

@@ -28,6 +28,7 @@ static void on_stop(void *opaque, uint32_t events)
 	struct vm_serve *c = opaque;
 	uint64_t n;
 
+	evloop_assert_owner(c->vm->loop);
 	/* Just drain it: the loop condition sees the stop. */
 	if (read(c->vm->rc.stop_fd, &n, sizeof(n)) < 0)
 		return;
@@ -38,6 +39,7 @@ static void on_signal(void *opaque, uint32_t events)
 	struct vm_serve *c = opaque;
 	struct signalfd_siginfo si;
 
+	evloop_assert_owner(c->vm->loop);
 	if (read(c->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		log_info("%s received: stopping the VM",
 			 signal_name((int)si.ssi_signo));
@@ -49,6 +51,7 @@ static void on_console(void *opaque, uint32_t events)
 {
 	struct vm_serve *c = opaque;
 
+	evloop_assert_owner(c->vm->loop);
 	if (console_read(&c->con, c->vm->serial) == CONSOLE_QUIT) {
 		log_info("console: quit requested");
 		vm_request_stop(c->vm, VM_STOP_SIGNAL, VMON_EXIT_OK);

@@ -84,6 +84,7 @@ static void on_signal(void *opaque, uint32_t events)
 	struct vmm *v = opaque;
 	struct signalfd_siginfo si;
 
+	evloop_assert_owner(&v->loop);
 	if (read(v->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		log_info("signal %u before the VM started: exiting",
 			 si.ssi_signo);
@@ -269,6 +270,7 @@ static void on_metrics_timer(void *opaque, uint32_t events)
 	uint64_t n;
 	char err[128];
 
+	evloop_assert_owner(&v->loop);
 	if (read(v->timer_fd, &n, sizeof(n)) != sizeof(n))
 		return;
 	if (vmm_flush_metrics(v, err, sizeof(err)))
@@ -391,6 +393,7 @@ int vmm_start(struct vmm *v, char *err, size_t len)
 {
 	int ret;
 
+	evloop_assert_owner(&v->loop);
 	if (vmm_state(v) != VMM_NOT_STARTED)
 		return err_say(err, len, -EPERM, "the VM is already started");
 	if (v->quit)
@@ -438,6 +441,7 @@ int vmm_pause(struct vmm *v, char *err, size_t len)
 {
 	int ret;
 
+	evloop_assert_owner(&v->loop);
 	if (vmm_state(v) == VMM_NOT_STARTED)
 		return err_say(err, len, -EPERM, "the VM is not started");
 	if ((ret = vm_pause(&v->vm)))
@@ -451,6 +455,7 @@ int vmm_resume(struct vmm *v, char *err, size_t len)
 {
 	int ret;
 
+	evloop_assert_owner(&v->loop);
 	if (vmm_state(v) == VMM_NOT_STARTED)
 		return err_say(err, len, -EPERM, "the VM is not started");
 	if ((ret = vm_resume(&v->vm)))
@@ -461,6 +466,7 @@ int vmm_resume(struct vmm *v, char *err, size_t len)
 
 int vmm_send_ctrl_alt_del(struct vmm *v, char *err, size_t len)
 {
+	evloop_assert_owner(&v->loop);
 	if (vmm_state(v) == VMM_NOT_STARTED)
 		return err_say(err, len, -EPERM, "SendCtrlAltDel needs a started VM");
 	vm_push_keys(&v->vm, vmm_ctrl_alt_del_keys,
@@ -475,6 +481,7 @@ int vmm_flush_metrics(struct vmm *v, char *err, size_t len)
 	char *line;
 	ssize_t w;
 
+	evloop_assert_owner(&v->loop);
 	if (!v->has_metrics)
 		return err_say(err, len, -EPERM, "the metrics system is not "
 			   "configured: PUT /metrics first");

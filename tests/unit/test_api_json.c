@@ -25,7 +25,7 @@ static char err[512];
 
 static json_t *js(const char *s)
 {
-	json_t *j = json_parse_body(s, strlen(s), err, sizeof(err));
+	json_t *j = jv_parse_body(s, strlen(s), err, sizeof(err));
 
 	assert_non_null(j);
 	return j;
@@ -52,23 +52,22 @@ static void body_syntax(void **state)
 {
 	json_t *j;
 
-	assert_null(json_parse_body("", 0, err, sizeof(err)));
+	assert_null(jv_parse_body("", 0, err, sizeof(err)));
 	assert_non_null(strstr(err, "needs a JSON body"));
-	assert_null(json_parse_body("{", 1, err, sizeof(err)));
+	assert_null(jv_parse_body("{", 1, err, sizeof(err)));
 	assert_non_null(strstr(err, "malformed JSON"));
-	assert_null(json_parse_body("{} {}", 5, err, sizeof(err)));
+	assert_null(jv_parse_body("{} {}", 5, err, sizeof(err)));
 	assert_non_null(strstr(err, "trailing data"));
 	assert_string_equal(err, "trailing data after the JSON value at byte 3");
-	j = json_parse_body("{}\r\n ", 5, err, sizeof(err));
+	j = jv_parse_body("{}\r\n ", 5, err, sizeof(err));
 	assert_non_null(j);
 	json_decref(j);
 	/* Only UTF-8, and no NUL in strings (it would cut a path short). */
-	assert_null(json_parse_body("{\"a\":\"\xff\"}", 9, err, sizeof(err)));
+	assert_null(jv_parse_body("{\"a\":\"\xff\"}", 9, err, sizeof(err)));
 	assert_non_null(strstr(err, "malformed JSON"));
-	assert_null(json_parse_body("{\"a\":\"x\\u0000\"}", 15, err,
-				    sizeof(err)));
+	assert_null(jv_parse_body("{\"a\":\"x\\u0000\"}", 15, err, sizeof(err)));
 	assert_non_null(strstr(err, "malformed JSON"));
-	assert_null(json_parse_body("{}\0", 3, err, sizeof(err)));
+	assert_null(jv_parse_body("{}\0", 3, err, sizeof(err)));
 	assert_non_null(strstr(err, "trailing data"));
 }
 
@@ -80,10 +79,10 @@ static void answer_strings(void **state)
 
 	/* A cut sequence, a byte that starts none, a surrogate. */
 	json_object_set_new(j, "a",
-			    json_text("caf\xc3\xa9 \xff\xc3x\xed\xa0\x80"));
-	json_object_set_new(j, "b", json_u64(UINT64_MAX));
-	json_object_set_new(j, "c", json_u64(7));
-	s = json_compact(j);
+			    jv_text("caf\xc3\xa9 \xff\xc3x\xed\xa0\x80"));
+	json_object_set_new(j, "b", jv_u64(UINT64_MAX));
+	json_object_set_new(j, "c", jv_u64(7));
+	s = jv_compact(j);
 	assert_string_equal(s, "{\"a\":\"caf\xc3\xa9 ??x???\",\"b\":"
 			    "1.8446744073709552e19,\"c\":7}");
 	free(s);
@@ -137,20 +136,20 @@ static void machine_config_fields(void **state)
 	expect_err(machine("{\"vcpu_count\":-0,\"mem_size_mib\":128}", &m),
 		   "not -0");
 	s = "{\"vcpu_count\":1,\"mem_size_mib\": 1e400}";
-	assert_null(json_parse_body(s, strlen(s), err, sizeof(err)));
+	assert_null(jv_parse_body(s, strlen(s), err, sizeof(err)));
 	assert_string_equal(err, "field 'mem_size_mib': the number 1e400 is "
 			    "out of range at byte 32");
 	s = "[-1e999]";
-	assert_null(json_parse_body(s, strlen(s), err, sizeof(err)));
+	assert_null(jv_parse_body(s, strlen(s), err, sizeof(err)));
 	assert_string_equal(err, "the number -1e999 is out of range at byte 1");
 	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":128,"
 			   "\"color\":\"red\"}", &m), "unknown field 'color'");
 	/* Keys given twice are refused with the body, nested ones too. */
 	s = "{\"vcpu_count\":1,\"vcpu_count\":2,\"mem_size_mib\":128}";
-	assert_null(json_parse_body(s, strlen(s), err, sizeof(err)));
+	assert_null(jv_parse_body(s, strlen(s), err, sizeof(err)));
 	assert_string_equal(err, "field 'vcpu_count' given twice at byte 28");
 	s = "{\"a\":{\"x\\\"y\":1, \"x\\\"y\" :2}}";
-	assert_null(json_parse_body(s, strlen(s), err, sizeof(err)));
+	assert_null(jv_parse_body(s, strlen(s), err, sizeof(err)));
 	assert_string_equal(err, "field 'x\"y' given twice at byte 22");
 	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":128,\"smt\":1}",
 			   &m), "'smt' must be a boolean");
@@ -406,7 +405,7 @@ static void describe_and_config_file(void **state)
 
 	assert_int_equal(vmm_init(v, NULL), 0);
 	j = api_describe_instance(v);
-	s = json_compact(j);
+	s = jv_compact(j);
 	assert_string_equal(s, "{\"app_name\":\"vmon\",\"id\":"
 			    "\"anonymous-instance\",\"state\":\"Not started\","
 			    "\"vmm_version\":\"" VMON_VERSION "\"}");
@@ -431,7 +430,7 @@ static void describe_and_config_file(void **state)
 
 	/* What GET /vm/config reports is a config file that applies. */
 	j = api_describe_vm_config(v);
-	s = json_compact(j);
+	s = jv_compact(j);
 	json_decref(j);
 	vmm_destroy(v);
 	assert_int_equal(vmm_init(v, NULL), 0);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for the metrics registry (groups, deltas per flush, sample
+ * Unit tests for the counters (bumped from several threads while another
+ * flushes), the metrics registry (groups, deltas per flush, sample
  * functions) and the log sink the API's logger sets (format, level,
  * show_level, show_log_origin, module filter).
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -87,6 +89,64 @@ static void registry_and_deltas(void **state)
 	free(s);
 }
 
+#define BUMPERS	2
+#define BUMPS	200000
+
+struct bumped {
+	struct counter plain;
+	struct metrics_group g;
+};
+
+static void *bumper(void *arg)
+{
+	struct bumped *b = arg;
+
+	for (int i = 0; i < BUMPS; i++) {
+		counter_inc(&b->plain);
+		metrics_inc(&b->g, 0);
+		metrics_add(&b->g, 1, 3);
+	}
+	return NULL;
+}
+
+/*
+ * vCPU threads bump while the VMM thread flushes: no bump is lost, and
+ * the deltas of every flush add up to the totals.
+ */
+static void counters_from_threads(void **state)
+{
+	struct metrics reg = { 0 };
+	struct metrics *regs[1] = { &reg };
+	struct bumped b = { 0 };
+	pthread_t t[BUMPERS];
+	long reads = 0, writes = 0;
+	size_t len;
+	char *s;
+
+	metrics_group_init(&b.g, "bumped", names, 2);
+	metrics_register(&reg, &b.g);
+	for (int i = 0; i < BUMPERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, bumper, &b), 0);
+	for (int i = 0; i < 50; i++) {
+		s = metrics_flush_json(regs, 1, NULL, &len);
+		reads += counter(s, "bumped", "reads");
+		writes += counter(s, "bumped", "writes");
+		free(s);
+	}
+	for (int i = 0; i < BUMPERS; i++)
+		pthread_join(t[i], NULL);
+	s = metrics_flush_json(regs, 1, NULL, &len);
+	reads += counter(s, "bumped", "reads");
+	writes += counter(s, "bumped", "writes");
+	free(s);
+	assert_int_equal(counter_get(&b.plain), BUMPERS * BUMPS);
+	assert_int_equal(metrics_get(&b.g, 0), BUMPERS * BUMPS);
+	assert_int_equal(reads, BUMPERS * BUMPS);
+	assert_int_equal(writes, 3L * BUMPERS * BUMPS);
+	counter_set(&b.plain, 5);
+	assert_int_equal(counter_get(&b.plain), 5);
+}
+
 static char *slurp(const char *path)
 {
 	static char buf[4096];
@@ -141,6 +201,7 @@ static void log_sink_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(counters_from_threads),
 		cmocka_unit_test(registry_and_deltas),
 		cmocka_unit_test(log_sink_format),
 	};

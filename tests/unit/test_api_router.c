@@ -228,8 +228,8 @@ static void configure_and_read_back(void **state)
 	expect_fault(f, "expected a JSON object");
 
 	/* The API counted all that. */
-	assert_true(atomic_load(&f->metrics.requests.val[12]) >= 4);
-	assert_true(atomic_load(&f->metrics.errors.val[1]) >= 5);
+	assert_true(metrics_get(&f->metrics.requests, 12) >= 4);
+	assert_true(metrics_get(&f->metrics.errors, 1) >= 5);
 }
 
 static void ctrl_alt_del_scancodes(void **state)

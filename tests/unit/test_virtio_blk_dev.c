@@ -144,20 +144,14 @@ static void wr(struct fx *f, uint64_t off, uint32_t len, uint64_t v)
 
 static uint8_t status(struct fx *f)
 {
-	return (uint8_t)rd(f, VPC_STATUS, 1);
+	return vpf_status(&f->t);
 }
 
-#define S_FOK	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
-		 VIRTIO_STATUS_FEATURES_OK)
 #define F_V1	VIRTIO_BIT(VIRTIO_F_VERSION_1)
 
 static uint64_t offered(struct fx *f)
 {
-	wr(f, VPC_DFSELECT, 4, 0);
-	uint64_t lo = rd(f, VPC_DF, 4);
-
-	wr(f, VPC_DFSELECT, 4, 1);
-	return lo | rd(f, VPC_DF, 4) << 32;
+	return vpf_offered(&f->t);
 }
 
 /* Reset, accept `features`, one queue of QSIZE, DRIVER_OK. */
@@ -165,22 +159,9 @@ static void start_features(struct fx *f, uint64_t features)
 {
 	memset(f->ram, 0, 0x4000);
 	f->avail_idx = f->used_seen = 0;
-	wr(f, VPC_STATUS, 1, 0);
-	wr(f, VPC_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(f, VPC_GFSELECT, 4, 0);
-	wr(f, VPC_GF, 4, (uint32_t)features);
-	wr(f, VPC_GFSELECT, 4, 1);
-	wr(f, VPC_GF, 4, (uint32_t)(features >> 32));
-	wr(f, VPC_STATUS, 1, S_FOK);
-	assert_int_equal(status(f), S_FOK);
-	wr(f, VPC_Q_SELECT, 2, 0);
-	wr(f, VPC_Q_SIZE, 2, QSIZE);
-	wr(f, VPC_Q_DESC, 8, DESC);
-	wr(f, VPC_Q_DRIVER, 8, AVAIL);
-	wr(f, VPC_Q_DEVICE, 8, USED);
-	wr(f, VPC_Q_ENABLE, 2, 1);
-	wr(f, VPC_STATUS, 1, S_FOK | VIRTIO_STATUS_DRIVER_OK);
-	assert_int_equal(status(f), S_FOK | VIRTIO_STATUS_DRIVER_OK);
+	assert_int_equal(vpf_negotiate(&f->t, features), VPF_S_FOK);
+	vpf_queue(&f->t, 0, QSIZE, DESC, AVAIL, USED);
+	assert_int_equal(vpf_driver_ok(&f->t), VPF_S_OK);
 }
 
 static void start(struct fx *f)

@@ -111,41 +111,25 @@ static void wr(struct fx *f, uint64_t off, uint32_t len, uint64_t v)
 	vpf_wr(&f->t, off, len, v);
 }
 
-#define S_OK	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
-		 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
 #define NF(b)	VIRTIO_BIT(VIRTIO_NET_F_##b)
 #define F_V1	VIRTIO_BIT(VIRTIO_F_VERSION_1)
 
 static void pump(struct fx *f)
 {
-	while (evloop_run_once(&f->t.loop, 0) > 0)
-		;
+	vpf_run(&f->t, 0);
 }
 
 /* A running device with both queues of `size` entries. */
 static void start(struct fx *f, uint64_t features, uint16_t size)
 {
 	memset(f->ram, 0, 0x8000);
-	wr(f, VPC_STATUS, 1, 0);
-	wr(f, VPC_STATUS, 1, 3);
-	wr(f, VPC_GFSELECT, 4, 0);
-	wr(f, VPC_GF, 4, (uint32_t)(features | F_V1));
-	wr(f, VPC_GFSELECT, 4, 1);
-	wr(f, VPC_GF, 4, (uint32_t)((features | F_V1) >> 32));
-	wr(f, VPC_STATUS, 1, 0xb);
-	assert_int_equal(rd(f, VPC_STATUS, 1), 0xb);
+	assert_int_equal(vpf_negotiate(&f->t, features | F_V1), VPF_S_FOK);
 	for (uint16_t q = 0; q < 2; q++) {
-		wr(f, VPC_Q_SELECT, 2, q);
-		wr(f, VPC_Q_SIZE, 2, size);
-		wr(f, VPC_Q_DESC, 8, q_desc[q]);
-		wr(f, VPC_Q_DRIVER, 8, q_avail[q]);
-		wr(f, VPC_Q_DEVICE, 8, q_used[q]);
-		wr(f, VPC_Q_ENABLE, 2, 1);
+		vpf_queue(&f->t, q, size, q_desc[q], q_avail[q], q_used[q]);
 		f->size[q] = size;
 		f->avail_idx[q] = 0;
 	}
-	wr(f, VPC_STATUS, 1, S_OK);
-	assert_int_equal(rd(f, VPC_STATUS, 1), S_OK);
+	assert_int_equal(vpf_driver_ok(&f->t), VPF_S_OK);
 	pump(f);
 }
 

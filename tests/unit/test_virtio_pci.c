@@ -87,12 +87,12 @@ static void cfg_wr(struct fx *f, uint32_t reg, uint32_t len, uint32_t v)
 
 static uint8_t status(struct fx *f)
 {
-	return (uint8_t)rd(f, VPC_STATUS, 1);
+	return vpf_status(&f->t);
 }
 
 static void set_status(struct fx *f, uint8_t s)
 {
-	wr(f, VPC_STATUS, 1, s);
+	vpf_set_status(&f->t, s);
 }
 
 static bool needs_reset(struct fx *f)
@@ -100,22 +100,11 @@ static bool needs_reset(struct fx *f)
 	return status(f) & VIRTIO_STATUS_NEEDS_RESET;
 }
 
-#define S_AD	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER)
-#define S_FOK	(S_AD | VIRTIO_STATUS_FEATURES_OK)
-#define S_OK	(S_FOK | VIRTIO_STATUS_DRIVER_OK)
 #define F_V1	VIRTIO_BIT(VIRTIO_F_VERSION_1)
 
 static bool negotiate(struct fx *f, uint64_t features)
 {
-	set_status(f, 0);
-	set_status(f, VIRTIO_STATUS_ACKNOWLEDGE);
-	set_status(f, S_AD);
-	wr(f, VPC_GFSELECT, 4, 0);
-	wr(f, VPC_GF, 4, (uint32_t)features);
-	wr(f, VPC_GFSELECT, 4, 1);
-	wr(f, VPC_GF, 4, (uint32_t)(features >> 32));
-	set_status(f, S_FOK);
-	return status(f) & VIRTIO_STATUS_FEATURES_OK;
+	return vpf_negotiate(&f->t, features) & VIRTIO_STATUS_FEATURES_OK;
 }
 
 static void queue_regs(struct fx *f, uint16_t size, uint64_t desc,
@@ -139,8 +128,8 @@ static void start(struct fx *f)
 	queue_regs(f, 16, DESC, AVAIL, USED);
 	wr(f, VPC_Q_ENABLE, 2, 1);
 	assert_int_equal(rd(f, VPC_Q_ENABLE, 2), 1);
-	set_status(f, S_OK);
-	assert_int_equal(status(f), S_OK);
+	set_status(f, VPF_S_OK);
+	assert_int_equal(status(f), VPF_S_OK);
 }
 
 /* One chain of one buffer, made available and notified. */
@@ -249,7 +238,7 @@ static void features_outside_phase(void **state)
 	wr(f, VPC_GFSELECT, 4, 1);
 	wr(f, VPC_GF, 4, 1);
 	assert_true(needs_reset(f));
-	assert_int_equal(f->vd->violations, 2);
+	assert_int_equal(counter_get(&f->vd->violations), 2);
 }
 
 static void status_rules(void **state)
@@ -258,13 +247,13 @@ static void status_rules(void **state)
 
 	/* Bits cleared without a reset. */
 	start(f);
-	set_status(f, S_AD);
+	set_status(f, VPF_S_AD);
 	assert_true(needs_reset(f));
-	assert_int_equal(status(f), S_OK | VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(status(f), VPF_S_OK | VIRTIO_STATUS_NEEDS_RESET);
 	/* Once broken, only FAILED sticks; the driver cannot clear 0x40. */
-	set_status(f, S_OK);
-	assert_int_equal(status(f), S_OK | VIRTIO_STATUS_NEEDS_RESET);
-	set_status(f, S_OK | VIRTIO_STATUS_FAILED);
+	set_status(f, VPF_S_OK);
+	assert_int_equal(status(f), VPF_S_OK | VIRTIO_STATUS_NEEDS_RESET);
+	set_status(f, VPF_S_OK | VIRTIO_STATUS_FAILED);
 	assert_true(status(f) & VIRTIO_STATUS_FAILED);
 	/* Reset clears everything. */
 	set_status(f, 0);
@@ -273,8 +262,8 @@ static void status_rules(void **state)
 	assert_int_equal(rd(f, VPC_Q_SIZE, 2), RNG_QUEUE_SIZE);
 	assert_int_equal(rd(f, VPC_Q_DESC, 8), 0);
 	/* DRIVER_OK without FEATURES_OK. */
-	set_status(f, S_AD);
-	set_status(f, S_AD | VIRTIO_STATUS_DRIVER_OK);
+	set_status(f, VPF_S_AD);
+	set_status(f, VPF_S_AD | VIRTIO_STATUS_DRIVER_OK);
 	assert_true(needs_reset(f));
 	/* The driver cannot set NEEDS_RESET itself. */
 	set_status(f, 0);
@@ -359,7 +348,7 @@ static void queue_validation(void **state)
 	}
 	/* Enabling before FEATURES_OK. */
 	set_status(f, 0);
-	set_status(f, S_AD);
+	set_status(f, VPF_S_AD);
 	queue_regs(f, 16, DESC, AVAIL, USED);
 	wr(f, VPC_Q_ENABLE, 2, 1);
 	assert_true(needs_reset(f));
@@ -419,7 +408,7 @@ static void rng_request_intx(void **state)
 	assert_int_equal(rd(f, VP_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
 	assert_false(intx(f));
 	assert_int_equal(rd(f, VP_ISR_OFF, 1), 0);
-	assert_int_equal(f->t.vp->trapped_notifies, 1);
+	assert_int_equal(counter_get(&f->t.vp->trapped_notifies), 1);
 	/* Interrupt disable in the command register keeps the line low. */
 	cfg_wr(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
@@ -496,7 +485,7 @@ static void notify_rules(void **state)
 	wr(f, VP_NOTIFY_OFF, 2, 0);
 	while (evloop_run_once(&f->t.loop, 0) > 0)
 		;
-	assert_int_equal(f->vd->spurious_notifies, 1);
+	assert_int_equal(counter_get(&f->vd->spurious_notifies), 1);
 	assert_false(needs_reset(f));
 	/* A queue that does not exist (rule 12). */
 	start(f);
@@ -525,12 +514,13 @@ static void odd_accesses(void **state)
 	wr(f, VP_DEVICE_OFF, 4, 1);	/* no device config */
 	assert_int_equal(rd(f, VP_DEVICE_OFF, 4), 0);
 	assert_int_equal(rd(f, 0x7ff8, 8), 0);
-	assert_int_equal(status(f), S_OK);
+	assert_int_equal(status(f), VPF_S_OK);
 	assert_int_equal(rd(f, VPC_NUM_QUEUES, 2), 1);
 	/* Unaligned and odd-width reads see the register file. */
-	assert_int_equal(rd(f, VPC_NUM_QUEUES, 4), 1u | (uint32_t)S_OK << 16);
+	assert_int_equal(rd(f, VPC_NUM_QUEUES, 4),
+			 1u | (uint32_t)VPF_S_OK << 16);
 	assert_int_equal(rd(f, VPC_Q_DESC + 1, 1), DESC >> 8);
-	assert_true(f->t.vp->odd_accesses >= 8);
+	assert_true(counter_get(&f->t.vp->odd_accesses) >= 8);
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
 	assert_int_equal(used(f)->idx, 1);
 }
@@ -625,7 +615,7 @@ static void buffers_before_driver_ok(void **state)
 		(struct virtq_desc){ BUF, 64, VIRTQ_DESC_F_WRITE, 0 };
 	a->ring[0] = 0;
 	a->idx = 1;
-	set_status(f, S_OK);
+	set_status(f, VPF_S_OK);
 	while (evloop_run_once(&f->t.loop, 0) > 0)
 		;
 	assert_int_equal(used(f)->idx, 1);
