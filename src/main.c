@@ -8,10 +8,12 @@
  *   vmon --version
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/commands.h"
 #include "cli/commands.h"
@@ -34,8 +36,23 @@ static const char usage[] =
 	"  -h, --help     this text\n"
 	"  -V, --version  print the version\n";
 
+/*
+ * A standard descriptor the caller closed (`vmon ... >&-`) would be handed
+ * to the first file vmon opens, the event loop's epoll or /dev/kvm, and
+ * the guest's console written there: /dev/null takes its place instead.
+ * open() returns the lowest free descriptor, the one being filled.
+ */
+static void keep_std_fds(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) < 0)
+			return;
+}
+
 int main(int argc, char **argv)
 {
+	keep_std_fds();
 	/* Before any thread loads a filter: a denied call is then named. */
 	if (sandbox_reporter_install()) {
 		perror("vmon: cannot install the SIGSYS handler");

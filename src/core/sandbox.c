@@ -131,6 +131,9 @@ static const struct rule rules[] = {
 	ANY(sendto, VMM | API),
 	ANY(recvfrom, VMM | API),
 	ANY(unlink, VMM),		/* vsock listeners, the API socket */
+	/* The console's output: O_NONBLOCK taken back off a descriptor
+	 * vmon could not reopen, at teardown (lib/outfd.c). */
+	ARG_EQ(fcntl, VMM, 1, F_SETFL),
 	/* The console: restore the terminal on exit. */
 	IOCTL(TCGETS, VMM),
 	IOCTL(TCSETS, VMM),

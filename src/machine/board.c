@@ -109,7 +109,8 @@ int board_create(struct vm *vm, int serial_out_fd, struct vmon_err *e)
 	const struct irq_line kbd = kvm_gsi_line(&vm->kvm, PLAT_IRQ_KEYBOARD);
 	const struct stop_sink stop = runctl_stop_sink(&vm->rc);
 
-	if ((ret = serial_init(vm->serial, &com1, serial_out_fd)) ||
+	if ((ret = serial_init(vm->serial, &com1, serial_out_fd,
+				 vm->loop)) ||
 	    (ret = i8042_init(vm->i8042, &kbd, &stop)) ||
 	    (ret = rtc_init(vm->rtc)) ||
 	    (ret = acpi_pm_init(vm->pm, &stop)))

@@ -95,19 +95,20 @@ static int map_memory(struct vm *vm, struct vmon_err *e)
 	return 0;
 }
 
-static const char *const uart_metric_names[] = { "tx_bytes", "tx_dropped" };
+static const char *const uart_metric_names[] = {
+	"tx_bytes", "tx_dropped", "tx_full", "tx_stalls",
+};
 static const char *const bus_metric_names[] = { "unhandled_accesses" };
 
 static void sample_uart(struct metrics_group *g, void *opaque)
 {
 	struct serial *s = opaque;
 
-	/*
-	 * Not under the UART's lock: a vCPU may hold it through a blocking
-	 * write.  The counts are atomic counters; they may lag.
-	 */
+	/* Not under the UART's lock: atomic counters, one may lag another. */
 	metrics_store(g, 0, counter_get(&s->tx_bytes));
 	metrics_store(g, 1, counter_get(&s->tx_dropped));
+	metrics_store(g, 2, counter_get(&s->tx_full));
+	metrics_store(g, 3, counter_get(&s->tx_stalls));
 }
 
 static void sample_bus(struct metrics_group *g, void *opaque)
@@ -120,7 +121,7 @@ static void sample_bus(struct metrics_group *g, void *opaque)
 /* The platform's own counters: the console and accesses that hit nothing. */
 static void register_platform_metrics(struct vm *vm)
 {
-	metrics_group_init(&vm->uart_metrics, "uart", uart_metric_names, 2);
+	metrics_group_init(&vm->uart_metrics, "uart", uart_metric_names, 4);
 	metrics_group_set_sample(&vm->uart_metrics, sample_uart, vm->serial);
 	metrics_group_init(&vm->pio_metrics, "pio_bus", bus_metric_names, 1);
 	metrics_group_set_sample(&vm->pio_metrics, sample_bus, &vm->pio);
@@ -372,14 +373,18 @@ int vm_resume(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+	int serial_fd;
+
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;
-	if (vm->serial && vm->serial->out_fd > STDERR_FILENO)
-		close(vm->serial->out_fd);
+	/* The UART flushes what it holds to its fd first (serial_destroy). */
+	serial_fd = vm->serial ? vm->serial->out_fd : -1;
 	board_destroy(vm);
+	if (serial_fd > STDERR_FILENO)
+		close(serial_fd);
 	free(vm->supported_cpuid);
 	vm->supported_cpuid = NULL;
 	/*

@@ -35,11 +35,14 @@ static void serial_tx_and_lsr(void **state)
 	char buf[8] = { 0 };
 
 	assert_int_equal(pipe(fds), 0);
-	serial_init(&s, NULL, fds[1]);
+	serial_init(&s, NULL, fds[1], NULL);
 	assert_int_equal(rd(serial_io, &s, UART_LSR) & (UART_LSR_THRE | UART_LSR_TEMT),
 			 UART_LSR_THRE | UART_LSR_TEMT);
 	wr(serial_io, &s, UART_THR, 'h');
 	wr(serial_io, &s, UART_THR, 'i');
+	/* No event loop: the bytes wait in the ring for a flush. */
+	assert_int_equal(counter_get(&s.tx_bytes), 0);
+	assert_int_equal(serial_flush(&s, 100, 1000), 0);
 	assert_int_equal(read(fds[0], buf, sizeof(buf)), 2);
 	assert_string_equal(buf, "hi");
 	assert_int_equal(counter_get(&s.tx_bytes), 2);
@@ -59,7 +62,7 @@ static void serial_rx_and_iir(void **state)
 {
 	struct serial s;
 
-	serial_init(&s, NULL, -1);
+	serial_init(&s, NULL, -1, NULL);
 	assert_int_equal(rd(serial_io, &s, UART_IIR) & 0xf, UART_IIR_NO_INT);
 	assert_int_equal(serial_rx_push(&s, (const uint8_t *)"ab", 2), 2);
 	assert_true(rd(serial_io, &s, UART_LSR) & UART_LSR_DR);
@@ -90,7 +93,7 @@ static void serial_rx_bounded(void **state)
 	struct serial s;
 	uint8_t big[SERIAL_RX_CAP + 100];
 
-	serial_init(&s, NULL, -1);
+	serial_init(&s, NULL, -1, NULL);
 	memset(big, 'z', sizeof(big));
 	assert_int_equal(serial_rx_push(&s, big, sizeof(big)), SERIAL_RX_CAP);
 	assert_int_equal(serial_rx_space(&s), 0);
@@ -106,7 +109,7 @@ static void serial_loopback_and_wide(void **state)
 	struct serial s;
 	uint8_t data[4] = { 0 };
 
-	serial_init(&s, NULL, -1);
+	serial_init(&s, NULL, -1, NULL);
 	wr(serial_io, &s, UART_MCR, UART_MCR_LOOP | 0x0f);
 	assert_int_equal(rd(serial_io, &s, UART_MSR) & 0xf0, 0xf0);
 	wr(serial_io, &s, UART_THR, 'L');

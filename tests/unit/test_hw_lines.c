@@ -88,7 +88,7 @@ static void serial_drives_its_line(void **state)
 	struct serial s;
 	const uint8_t in[2] = { 'o', 'k' };
 
-	assert_int_equal(serial_init(&s, &line, -1), 0);
+	assert_int_equal(serial_init(&s, &line, -1, NULL), 0);
 	assert_int_equal(r.n, 0);		/* nothing pending at reset */
 
 	/* Enabling THRI with an empty THR raises the line at once. */
