@@ -34,6 +34,9 @@ VSOCK_GUEST_PORT = 5000      # guest connects to the host here
 VSOCK_LISTEN_PORT = 6000     # host connects to the guest here
 MEM_MIB = 512
 BALLOON_MIB = 160
+# Where on the writable disk the guest leaves its kernel log (4 MiB in,
+# clear of the pages the write check uses).
+DMESG_PAGE = 1024
 
 results = []
 
@@ -433,14 +436,21 @@ def main():
     check("serial console runs a typed command", con.wait_for(word.upper(), 30),
           "no %s on the console" % word.upper())
 
-    # The kernel's log, then power off through ACPI.
-    rc, out = con.sh("dmesg", timeout=60)
-    with open(os.path.join(WORK, "dmesg.vmon"), "w") as f:
-        f.write(out or "")
+    # The kernel's log, then power off through ACPI.  The log goes to the
+    # writable disk, not the console: its tens of thousands of UART exits
+    # in a burst are where the emulated host's SVM was seen to
+    # triple-fault the guest, under QEMU there too (docs/nested.md).
+    rc, out = con.sh("dmesg >/tmp/dmesg && printf 'DMESGLEN=%%d\\n' $(wc -c </tmp/dmesg) && "
+                     "dd if=/tmp/dmesg of=/dev/vdb bs=4096 seek=%d conv=fsync 2>/dev/null"
+                     % DMESG_PAGE, timeout=60)
+    m = re.search(r"DMESGLEN=(\d+)", out or "")
+    dmesg_len = int(m.group(1)) if rc == 0 and m else 0
     end(proc, con, "poweroff -f", "poweroff -f ends vmon with status 0")
     con.log.flush()
 
     data = open(rw, "rb").read()
+    with open(os.path.join(WORK, "dmesg.vmon"), "w") as f:
+        f.write(data[DMESG_PAGE * 4096:DMESG_PAGE * 4096 + dmesg_len].decode(errors="replace"))
     check("virtio-blk guest's write seen on the host after the VM ended",
           guest_written and hashlib.sha256(data[16 * 4096:80 * 4096]).hexdigest() == guest_written
           and data[:16 * 4096] == bytes(16 * 4096),
@@ -524,13 +534,19 @@ def qemu_dmesg(args, ro):
            "-device", "virtio-blk-pci,drive=d0",
            "-device", "virtio-rng-pci", "-device", "virtio-balloon-pci",
            "-nic", "none", "-display", "none", "-serial", "stdio", "-no-reboot", "-nodefaults"]
-    try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
-    except subprocess.TimeoutExpired:
-        return None
-    out = p.stdout.decode(errors="replace").replace("\r", "")
-    m = re.search(r"vmon-initramfs: dmesg begin\n(.*)vmon-initramfs: dmesg end", out, re.S)
-    if not m:
+    # A guest reset part way (QEMU exits 0 under -no-reboot) is the
+    # emulated host's, seen there about once in ten boots: boot again.
+    for _ in range(3):
+        try:
+            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            continue
+        out = p.stdout.decode(errors="replace").replace("\r", "")
+        m = re.search(r"vmon-initramfs: dmesg begin\n(.*)vmon-initramfs: dmesg end", out, re.S)
+        if m:
+            break
+        print("# QEMU's boot for the log judge ended before its log was out; again")
+    else:
         return None
     with open(os.path.join(WORK, "dmesg.qemu"), "w") as f:
         f.write(m.group(1))
