@@ -27,6 +27,7 @@ static void schemas(const json_t *j)
 	struct vmm_logger_req l;
 	struct vmm_metrics_req mr;
 	struct balloon_config b;
+	struct rate_limiter_config rl;
 	enum api_action a;
 	const char *s;
 	char err[512], *extra = NULL;
@@ -41,7 +42,7 @@ static void schemas(const json_t *j)
 	api_parse_net(j, "eth0", &n, err, sizeof(err));
 	api_parse_net_patch(j, NULL, err, sizeof(err));
 	api_parse_vsock(j, &vs, err, sizeof(err));
-	api_parse_entropy(j, err, sizeof(err));
+	api_parse_entropy(j, &rl, err, sizeof(err));
 	api_parse_balloon(j, &b, err, sizeof(err));
 	api_parse_balloon_update(j, &u, err, sizeof(err));
 	api_parse_balloon_stats_update(j, &u, err, sizeof(err));

@@ -116,9 +116,11 @@ static int apply_section(struct vmm *v, const char *name, const json_t *j,
 		return vmm_put_vsock(v, &r, err, len);
 	}
 	if (!strcmp(name, "entropy")) {
-		if ((ret = api_parse_entropy(j, err, len)))
+		struct rate_limiter_config limit;
+
+		if ((ret = api_parse_entropy(j, &limit, err, len)))
 			return ret;
-		return vmm_put_entropy(v, err, len);
+		return vmm_put_entropy(v, &limit, err, len);
 	}
 	if (!strcmp(name, "balloon")) {
 		struct balloon_config r;

@@ -99,6 +99,33 @@ json_t *api_describe_balloon_stats(const struct balloon_stats *st)
 	return o;
 }
 
+/* A RateLimiter object as Firecracker gives it back, or null when off. */
+static json_t *describe_bucket(const struct tbucket_config *b)
+{
+	json_t *o;
+
+	if (!b->size || !b->refill_ms)
+		return json_null();
+	o = json_object();
+	add(o, "size", jv_u64(b->size));
+	add(o, "one_time_burst", jv_u64(b->one_time_burst));
+	add(o, "refill_time", jv_u64(b->refill_ms));
+	return o;
+}
+
+static json_t *describe_rate_limiter(const struct rate_limiter_config *c)
+{
+	json_t *o;
+
+	if ((!c->bytes.size || !c->bytes.refill_ms) &&
+	    (!c->ops.size || !c->ops.refill_ms))
+		return json_null();
+	o = json_object();
+	add(o, "bandwidth", describe_bucket(&c->bytes));
+	add(o, "ops", describe_bucket(&c->ops));
+	return o;
+}
+
 static json_t *describe_drive(const struct vmm_drive *d)
 {
 	json_t *o = json_object();
@@ -193,9 +220,10 @@ json_t *api_describe_vm_config(struct vmm *v)
 		add(o, "metrics", json_null());
 	}
 	add(o, "mmds-config", json_null());
-	if (v->has_entropy)
-		add(o, "entropy", json_object());
-	else
+	if (v->has_entropy) {
+		x = add_new(o, "entropy", json_object());
+		add(x, "rate_limiter", describe_rate_limiter(&v->entropy_limit));
+	} else
 		add(o, "entropy", json_null());
 	add(o, "pmem", json_array());
 	add(o, "memory-hotplug", json_null());

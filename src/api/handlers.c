@@ -347,15 +347,16 @@ void api_put_vsock(struct api_ctx *ctx, const char *id, const json_t *b,
 
 static int op_entropy(struct call *c)
 {
-	return vmm_put_entropy(c->v, c->err, sizeof(c->err));
+	return vmm_put_entropy(c->v, c->req, c->err, sizeof(c->err));
 }
 
 void api_put_entropy(struct api_ctx *ctx, const char *id, const json_t *b,
 		     struct api_response *r)
 {
-	struct call c = { .op = op_entropy };
+	struct rate_limiter_config limit;
+	struct call c = { .op = op_entropy, .req = &limit };
 
-	if (api_parse_entropy(b, c.err, sizeof(c.err)))
+	if (api_parse_entropy(b, &limit, c.err, sizeof(c.err)))
 		refuse(r, c.err);
 	else
 		run(ctx, &c, r);

@@ -577,13 +577,62 @@ int api_parse_vsock(const json_t *j, struct vmm_vsock_req *r, char *err,
 	return 0;
 }
 
-int api_parse_entropy(const json_t *j, char *err, size_t len)
+/* A TokenBucket: size and refill_time required, one_time_burst not. */
+static int parse_bucket(const json_t *j, const char *name,
+			struct tbucket_config *out, char *err, size_t len)
 {
 	static const struct jfield f[] = {
-		F("rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+		F("size", J_UINT, REQ, RANGE(0, TBUCKET_MAX_TOKENS)),
+		F("one_time_burst", J_UINT, RANGE(0, TBUCKET_MAX_TOKENS)),
+		F("refill_time", J_UINT, REQ, RANGE(0, TBUCKET_MAX_REFILL_MS)),
 	};
+	const json_t *b = jv_get(j, name);
+	char schema[48];
+	int ret;
 
-	return jv_check(j, "EntropyDevice", f, COUNT(f), err, len);
+	*out = (struct tbucket_config){ 0 };
+	if (!b)
+		return 0;
+	snprintf(schema, sizeof(schema), "TokenBucket (%s)", name);
+	if ((ret = jv_check(b, schema, f, COUNT(f), err, len)))
+		return ret;
+	out->size = jv_uint(b, "size", 0);
+	out->one_time_burst = jv_uint(b, "one_time_burst", 0);
+	out->refill_ms = jv_uint(b, "refill_time", 0);
+	return 0;
+}
+
+int api_parse_rate_limiter(const json_t *j, const char *field,
+			   struct rate_limiter_config *out, char *err,
+			   size_t len)
+{
+	static const struct jfield f[] = {
+		F("bandwidth", J_OBJECT),
+		F("ops", J_OBJECT),
+	};
+	const json_t *rl = jv_get(j, field);
+	int ret;
+
+	*out = (struct rate_limiter_config){ 0 };
+	if (!rl)
+		return 0;
+	if ((ret = jv_check(rl, "RateLimiter", f, COUNT(f), err, len)) ||
+	    (ret = parse_bucket(rl, "bandwidth", &out->bytes, err, len)) ||
+	    (ret = parse_bucket(rl, "ops", &out->ops, err, len)))
+		return ret;
+	return 0;
+}
+
+int api_parse_entropy(const json_t *j, struct rate_limiter_config *limit,
+		      char *err, size_t len)
+{
+	static const struct jfield f[] = {
+		F("rate_limiter", J_OBJECT),
+	};
+	int ret = jv_check(j, "EntropyDevice", f, COUNT(f), err, len);
+
+	return ret ? ret :
+		     api_parse_rate_limiter(j, "rate_limiter", limit, err, len);
 }
 
 int api_parse_balloon(const json_t *j, struct balloon_config *r, char *err,

@@ -80,7 +80,12 @@ int api_parse_net_patch(const json_t *j, const char *path_id, char *err,
 			size_t len);
 int api_parse_vsock(const json_t *j, struct vmm_vsock_req *r, char *err,
 		    size_t len);
-int api_parse_entropy(const json_t *j, char *err, size_t len);
+/* The RateLimiter object in j's `field` (all off when absent or null). */
+int api_parse_rate_limiter(const json_t *j, const char *field,
+			   struct rate_limiter_config *out, char *err,
+			   size_t len);
+int api_parse_entropy(const json_t *j, struct rate_limiter_config *limit,
+		      char *err, size_t len);
 int api_parse_balloon(const json_t *j, struct balloon_config *r, char *err,
 		      size_t len);
 int api_parse_balloon_update(const json_t *j, uint32_t *amount_mib, char *err,

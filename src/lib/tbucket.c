@@ -126,12 +126,18 @@ uint64_t tbucket_wait_ns(struct tbucket *b, uint64_t n, uint64_t now_ns)
 	return ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
 }
 
-void rate_limiter_init(struct rate_limiter *r,
-		       const struct tbucket_config *bytes,
-		       const struct tbucket_config *ops, uint64_t now_ns)
+int rate_limiter_check(const struct rate_limiter_config *c, const char **why)
 {
-	tbucket_init(&r->bytes, bytes, now_ns);
-	tbucket_init(&r->ops, ops, now_ns);
+	int ret = tbucket_check(&c->bytes, why);
+
+	return ret ? ret : tbucket_check(&c->ops, why);
+}
+
+void rate_limiter_init(struct rate_limiter *r,
+		       const struct rate_limiter_config *c, uint64_t now_ns)
+{
+	tbucket_init(&r->bytes, &c->bytes, now_ns);
+	tbucket_init(&r->ops, &c->ops, now_ns);
 }
 
 bool rate_limiter_take(struct rate_limiter *r, uint64_t bytes, uint64_t now_ns)

@@ -66,13 +66,20 @@ void tbucket_give_back(struct tbucket *b, uint64_t n);
 /* Nanoseconds from now_ns until a take of n can succeed (0: now). */
 uint64_t tbucket_wait_ns(struct tbucket *b, uint64_t n, uint64_t now_ns);
 
+/* Firecracker's RateLimiter: `bandwidth` (bytes) and `ops`. */
+struct rate_limiter_config {
+	struct tbucket_config bytes, ops;
+};
+
 struct rate_limiter {
 	struct tbucket bytes, ops;
 };
 
+/* Both buckets' tbucket_check. */
+int rate_limiter_check(const struct rate_limiter_config *c, const char **why);
+
 void rate_limiter_init(struct rate_limiter *r,
-		       const struct tbucket_config *bytes,
-		       const struct tbucket_config *ops, uint64_t now_ns);
+		       const struct rate_limiter_config *c, uint64_t now_ns);
 static inline bool rate_limiter_on(const struct rate_limiter *r)
 {
 	return tbucket_on(&r->bytes) || tbucket_on(&r->ops);

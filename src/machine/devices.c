@@ -42,7 +42,7 @@ static unsigned int rng_count(const struct vm_config *cfg)
 static int rng_make(struct vm *vm, unsigned int index, struct virtio_dev **out,
 		    struct vmon_err *e)
 {
-	struct virtio_rng *rng = virtio_rng_new();
+	struct virtio_rng *rng = virtio_rng_new(&vm->cfg.rng_limit, vm->loop);
 
 	if (!rng)
 		return no_memory(e, "virtio-rng");

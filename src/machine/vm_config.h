@@ -15,6 +15,7 @@
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"
+#include "virtio/rng.h"
 #include "virtio/vsock.h"
 
 #define VM_MAX_DISKS	16
@@ -40,6 +41,7 @@ struct vm_config {
 	struct net_config nets[VM_MAX_NETS];
 	struct vsock_config vsock;
 	bool rng;
+	struct rate_limiter_config rng_limit;	/* all off: none */
 	struct balloon_config balloon;
 };
 

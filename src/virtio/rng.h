@@ -5,12 +5,18 @@
  * no device features.  A request gets at most RNG_MAX_REQUEST bytes,
  * however large its buffers (guest-input rule 17), and a request with a
  * device-readable buffer fails the device (rule 8).
+ *
+ * With a rate limit (Firecracker's entropy `rate_limiter`: bytes and
+ * requests), a request the limiter does not allow yet stays in the ring
+ * and a timer on the event loop serves it when the buckets have refilled:
+ * the guest waits, nothing is dropped and nothing spins.
  */
 #ifndef VMON_VIRTIO_RNG_H
 #define VMON_VIRTIO_RNG_H
 
 #include <stdint.h>
 
+#include "lib/tbucket.h"
 #include "virtio/virtio.h"
 
 #define RNG_QUEUE_SIZE		256
@@ -18,13 +24,24 @@
 /* Requests served per notification before yielding the VMM thread. */
 #define RNG_BATCH		RNG_QUEUE_SIZE
 
+struct evloop;
+
 struct virtio_rng {
 	struct virtio_dev vd;
-	struct counter bytes, requests;
+	struct counter bytes, requests, throttled;
+	struct rate_limiter limit;
+	bool limited;		/* the limit is on */
+	struct evloop *loop;	/* the throttle timer's */
+	int timer_fd;
+	bool waiting;		/* requests wait for the timer */
 	struct iovec iov[RNG_QUEUE_SIZE];
 };
 
-/* A new, unregistered device (hand &rng->vd to a transport) or NULL. */
-struct virtio_rng *virtio_rng_new(void);
+/*
+ * A new, unregistered device (hand &rng->vd to a transport) or NULL.
+ * limit NULL or all off: no rate limit, and loop may be NULL.
+ */
+struct virtio_rng *virtio_rng_new(const struct rate_limiter_config *limit,
+				  struct evloop *loop);
 
 #endif

@@ -281,6 +281,15 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 	return 1;
 }
 
+void virtq_unpop(struct virtq *vq)
+{
+	if (!vq->inflight)
+		return;
+	vq->last_avail--;
+	vq->inflight--;
+	vq->popped--;
+}
+
 int virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 {
 	struct virtq_used_elem *e;

@@ -166,6 +166,14 @@ void virtq_chain_init(struct virtq_chain *c, struct iovec *iov,
 int virtq_pop(struct virtq *vq, struct virtq_chain *c);
 
 /*
+ * Put back the chain the last virtq_pop returned, untouched, so that the
+ * next pop takes it again (a rate-limited device that may not serve it
+ * yet).  Only right after that pop: the driver may not change an entry it
+ * made available until the device uses it (2.7.13), so it reads the same.
+ */
+void virtq_unpop(struct virtq *vq);
+
+/*
  * Return chain `head` to the driver with `written` bytes written into
  * its writable buffers.  0, or -EINVAL when nothing is in flight or head
  * is out of range (a device bug), -EIO when the queue is not usable.

@@ -357,6 +357,7 @@ void vmm_config_view(struct vmm *v, struct vm_config *c)
 					  .guest_cid = v->vsock_cid,
 					  .uds_path = v->vsock_uds };
 	c->rng = v->has_entropy;
+	c->rng_limit = v->entropy_limit;
 	c->balloon = v->balloon;
 }
 

@@ -107,6 +107,7 @@ struct vmm {
 	uint32_t vsock_cid;
 	char *vsock_uds, *vsock_id;
 	bool has_entropy;
+	struct rate_limiter_config entropy_limit;
 	struct balloon_config balloon;	/* .enabled: configured */
 	char *serial_path;
 	bool has_logger;
@@ -169,7 +170,8 @@ int vmm_put_net(struct vmm *v, const struct vmm_net_req *r, char *err,
 int vmm_patch_net(struct vmm *v, const char *id, char *err, size_t len);
 int vmm_put_vsock(struct vmm *v, const struct vmm_vsock_req *r, char *err,
 		  size_t len);
-int vmm_put_entropy(struct vmm *v, char *err, size_t len);
+int vmm_put_entropy(struct vmm *v, const struct rate_limiter_config *limit,
+		    char *err, size_t len);
 int vmm_put_balloon(struct vmm *v, const struct balloon_config *r, char *err,
 		    size_t len);
 int vmm_patch_balloon(struct vmm *v, uint32_t amount_mib, char *err,

@@ -203,12 +203,15 @@ int vmm_put_vsock(struct vmm *v, const struct vmm_vsock_req *r, char *err,
 	return 0;
 }
 
-int vmm_put_entropy(struct vmm *v, char *err, size_t len)
+int vmm_put_entropy(struct vmm *v, const struct rate_limiter_config *limit,
+		    char *err, size_t len)
 {
 	int ret = vmm_pre_boot(v, "the entropy device", err, len);
 
-	if (!ret)
+	if (!ret) {
 		v->has_entropy = true;
+		v->entropy_limit = *limit;
+	}
 	return ret;
 }
 

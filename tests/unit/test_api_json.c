@@ -270,6 +270,52 @@ static void net_vsock_balloon_fields(void **state)
 	json_decref(j);
 }
 
+/* Firecracker's RateLimiter on the entropy device: parsed, bounded. */
+static void entropy_rate_limiter(void **state)
+{
+	struct rate_limiter_config l;
+	json_t *j;
+
+	(void)state;
+	j = js("{\"rate_limiter\":{\"bandwidth\":{\"size\":4096,"
+	       "\"one_time_burst\":8192,\"refill_time\":100},"
+	       "\"ops\":{\"size\":10,\"refill_time\":1000}}}");
+	assert_int_equal(api_parse_entropy(j, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.bytes.size, 4096);
+	assert_int_equal(l.bytes.one_time_burst, 8192);
+	assert_int_equal(l.bytes.refill_ms, 100);
+	assert_int_equal(l.ops.size, 10);
+	assert_int_equal(l.ops.one_time_burst, 0);
+	assert_int_equal(l.ops.refill_ms, 1000);
+	json_decref(j);
+	j = js("{}");
+	assert_int_equal(api_parse_entropy(j, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.bytes.size | l.ops.size, 0);
+	json_decref(j);
+	j = js("{\"rate_limiter\":null}");
+	assert_int_equal(api_parse_entropy(j, &l, err, sizeof(err)), 0);
+	json_decref(j);
+	j = js("{\"rate_limiter\":{\"bandwidth\":{\"size\":1}}}");
+	expect_err(api_parse_entropy(j, &l, err, sizeof(err)),
+		   "missing field 'refill_time'");
+	json_decref(j);
+	j = js("{\"rate_limiter\":{\"ops\":{\"size\":-1,\"refill_time\":1}}}");
+	expect_err(api_parse_entropy(j, &l, err, sizeof(err)), "'size' must be");
+	json_decref(j);
+	j = js("{\"rate_limiter\":{\"ops\":{\"size\":1,\"refill_time\":"
+	       "3600001}}}");
+	expect_err(api_parse_entropy(j, &l, err, sizeof(err)), "refill_time");
+	json_decref(j);
+	j = js("{\"rate_limiter\":{\"bytes\":{}}}");
+	expect_err(api_parse_entropy(j, &l, err, sizeof(err)),
+		   "unknown field 'bytes'");
+	json_decref(j);
+	j = js("{\"rate_limiter\":[1]}");
+	expect_err(api_parse_entropy(j, &l, err, sizeof(err)),
+		   "must be an object");
+	json_decref(j);
+}
+
 static void actions_logger_metrics(void **state)
 {
 	struct vmm_logger_req l;
@@ -469,6 +515,7 @@ int main(void)
 		cmocka_unit_test(machine_config_fields),
 		cmocka_unit_test(drive_fields),
 		cmocka_unit_test(net_vsock_balloon_fields),
+		cmocka_unit_test(entropy_rate_limiter),
 		cmocka_unit_test(actions_logger_metrics),
 		cmocka_unit_test(vmm_rules_before_start),
 		cmocka_unit_test(describe_and_config_file),

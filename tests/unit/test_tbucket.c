@@ -124,10 +124,11 @@ static void give_back_restores(void **state)
 static void limiter_charges_both_or_neither(void **state)
 {
 	struct rate_limiter r;
-	struct tbucket_config bytes = { 1000, 0, 1000 }, ops = { 2, 0, 1000 };
+	struct rate_limiter_config c = { .bytes = { 1000, 0, 1000 },
+					 .ops = { 2, 0, 1000 } };
 
 	(void)state;
-	rate_limiter_init(&r, &bytes, &ops, 0);
+	rate_limiter_init(&r, &c, 0);
 	assert_true(rate_limiter_on(&r));
 	assert_true(rate_limiter_take(&r, 400, 0));
 	assert_true(rate_limiter_take(&r, 400, 0));
@@ -141,8 +142,8 @@ static void limiter_charges_both_or_neither(void **state)
 	assert_int_equal(rate_limiter_wait_ns(&r, 900, 500 * MS), 200 * MS);
 	assert_true(rate_limiter_take(&r, 900, 700 * MS));
 
-	struct tbucket_config none = { 0, 0, 0 };
-	rate_limiter_init(&r, &none, &none, 0);
+	struct rate_limiter_config none = { 0 };
+	rate_limiter_init(&r, &none, 0);
 	assert_false(rate_limiter_on(&r));
 	assert_true(rate_limiter_take(&r, 1ULL << 40, 0));
 }
@@ -151,11 +152,11 @@ static void limiter_charges_both_or_neither(void **state)
 static void long_run_rate(void **state)
 {
 	struct rate_limiter r;
-	struct tbucket_config bytes = { 1 << 20, 0, 1000 }, none = { 0 };
+	struct rate_limiter_config c = { .bytes = { 1 << 20, 0, 1000 } };
 	uint64_t now = 0, got = 0, end = 10000 * MS;
 
 	(void)state;
-	rate_limiter_init(&r, &bytes, &none, 0);
+	rate_limiter_init(&r, &c, 0);
 	while (now < end) {
 		if (rate_limiter_take(&r, 4096, now))
 			got += 4096;

@@ -20,6 +20,8 @@
 #include "arch/x86/platform.h"
 #include "core/bus.h"
 #include "core/evloop.h"
+#include "lib/clock.h"
+#include "lib/util.h"
 #include "pci/pci.h"
 #include "virtio/rng.h"
 #include "unit/vp_fixture.h"
@@ -41,7 +43,7 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct virtio_rng *rng = virtio_rng_new();
+	struct virtio_rng *rng = virtio_rng_new(NULL, NULL);
 
 	f->ram = calloc(1, RAM_SIZE);
 	assert_int_equal(vpf_init(&f->t, f->ram, RAM_SIZE), 0);
@@ -49,6 +51,23 @@ static int setup(void **state)
 	assert_int_equal(vpf_plug(&f->t, &rng->vd), 0);
 	f->vd = &rng->vd;
 	assert_int_equal(f->t.bar, PLAT_PCI_MMIO_START);
+	*state = f;
+	return 0;
+}
+
+/* The same device with a rate limit of 128 bytes per 100 ms. */
+static int setup_limited(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct rate_limiter_config lim = { .bytes = { 128, 0, 100 } };
+	struct virtio_rng *rng;
+
+	f->ram = calloc(1, RAM_SIZE);
+	assert_int_equal(vpf_init(&f->t, f->ram, RAM_SIZE), 0);
+	rng = virtio_rng_new(&lim, &f->t.loop);
+	assert_non_null(rng);
+	assert_int_equal(vpf_plug(&f->t, &rng->vd), 0);
+	f->vd = &rng->vd;
 	*state = f;
 	return 0;
 }
@@ -621,6 +640,49 @@ static void buffers_before_driver_ok(void **state)
 	assert_int_equal(used(f)->idx, 1);
 }
 
+/*
+ * A request the limiter does not allow yet waits in the ring, untouched,
+ * and the loop's timer serves it once the bucket has refilled; a reset
+ * meanwhile drops it and the timer then finds nothing to do.
+ */
+static void rng_rate_limited(void **state)
+{
+	struct fx *f = *state;
+	struct virtio_rng *rng = container_of(f->vd, struct virtio_rng, vd);
+	uint64_t t0, waited;
+
+	start(f);
+	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
+	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
+	assert_int_equal(used(f)->idx, 2);	/* the full bucket's 128 bytes */
+	t0 = clock_mono_ns();
+	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
+	assert_int_equal(used(f)->idx, 2);	/* waits: not dropped, not used */
+	assert_int_equal(counter_get(&rng->throttled), 1);
+	/* A notification meanwhile changes nothing. */
+	wr(f, VP_NOTIFY_OFF, 2, 0);
+	while (evloop_run_once(&f->t.loop, 0) > 0)
+		;
+	assert_int_equal(used(f)->idx, 2);
+	while (used(f)->idx < 3 && clock_mono_ns() - t0 < 2000000000ULL)
+		evloop_run_once(&f->t.loop, 100);
+	waited = clock_mono_ns() - t0;
+	assert_int_equal(used(f)->idx, 3);
+	assert_int_equal(used(f)->ring[2].len, 64);
+	/* 64 bytes at 1280 bytes/s: 50 ms (less the time since the take). */
+	assert_true(waited >= 40000000ULL);
+	assert_int_equal(counter_get(&rng->bytes), 192);
+
+	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
+	assert_int_equal(used(f)->idx, 3);
+	set_status(f, 0);
+	t0 = clock_mono_ns();
+	while (clock_mono_ns() - t0 < 150000000ULL)
+		evloop_run_once(&f->t.loop, 50);
+	assert_int_equal(used(f)->idx, 3);
+	assert_int_equal(counter_get(&rng->bytes), 192);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -644,6 +706,8 @@ int main(void)
 		T(bar_move),
 		T(reset_mid_flight),
 		T(buffers_before_driver_ok),
+		cmocka_unit_test_setup_teardown(rng_rate_limited, setup_limited,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
