@@ -18,6 +18,16 @@ trap lib_cleanup EXIT
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 
+# api_ok STATUS METHOD PATH [BODY]: one request to the API socket $sock
+# (the test sets it); "BODY STATUS" lands in $TMP/r, and any other status
+# fails the test.
+api_ok() {
+	local want=$1; shift
+	curl -sS --unix-socket "$sock" -X "$1" -w ' %{http_code}\n' \
+		${3:+-H 'Content-Type: application/json' -d "$3"} "http://localhost$2" >"$TMP/r"
+	grep -q " $want\$" "$TMP/r" || { cat "$TMP/r"; fail "$* : expected $want"; }
+}
+
 # A test that cannot run for a reason outside the project skips, naming
 # the reason, through one of these.
 need_kvm() {

@@ -104,7 +104,7 @@ static json_t *describe_bucket(const struct tbucket_config *b)
 {
 	json_t *o;
 
-	if (!b->size || !b->refill_ms)
+	if (!tbucket_config_on(b))
 		return json_null();
 	o = json_object();
 	add(o, "size", jv_u64(b->size));
@@ -117,8 +117,7 @@ static json_t *describe_rate_limiter(const struct rate_limiter_config *c)
 {
 	json_t *o;
 
-	if ((!c->bytes.size || !c->bytes.refill_ms) &&
-	    (!c->ops.size || !c->ops.refill_ms))
+	if (!tbucket_config_on(&c->bytes) && !tbucket_config_on(&c->ops))
 		return json_null();
 	o = json_object();
 	add(o, "bandwidth", describe_bucket(&c->bytes));

@@ -28,8 +28,7 @@ void tbucket_init(struct tbucket *b, const struct tbucket_config *c,
 		  uint64_t now_ns)
 {
 	*b = (struct tbucket){ .cfg = *c, .last_ns = now_ns };
-	/* Firecracker's rule: a bucket of no size or no refill time is off. */
-	if (!c->size || !c->refill_ms) {
+	if (!tbucket_config_on(c)) {
 		b->cfg = (struct tbucket_config){ 0 };
 		return;
 	}

@@ -51,6 +51,12 @@ enum tbucket_result {
 	TBUCKET_WAIT, /* nothing taken; see tbucket_wait_ns */
 };
 
+/* Firecracker's rule: a bucket of no size or no refill time is off. */
+static inline bool tbucket_config_on(const struct tbucket_config *c)
+{
+	return c->size && c->refill_ms;
+}
+
 /* 0, or -EINVAL with *why set to a static reason. */
 int tbucket_check(const struct tbucket_config *c, const char **why);
 /* A full bucket at now_ns; c must have passed tbucket_check. */

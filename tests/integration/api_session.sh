@@ -9,15 +9,6 @@ need_cmd curl curl
 need_kvm
 need_cmd python3 python3
 sock=$TMP/api.sock
-c() { # METHOD PATH [BODY]: prints "STATUS BODY"
-	curl -sS --unix-socket "$sock" -X "$1" -w ' %{http_code}\n' \
-		${3:+-H 'Content-Type: application/json' -d "$3"} "http://localhost$2"
-}
-ok() { # expected-status METHOD PATH [BODY]
-	local want=$1; shift
-	c "$@" >"$TMP/r"
-	grep -q " $want\$" "$TMP/r" || { cat "$TMP/r"; fail "$* : expected $want"; }
-}
 wait_for() { # file regex
 	for _ in $(seq 100); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
 	echo "--- $1"; cat "$1"; fail "timed out waiting for /$2/ in $1"
@@ -29,40 +20,40 @@ pid=$!
 trap 'kill -9 $pid 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 
-ok 200 GET /
+api_ok 200 GET /
 grep -q '"state":"Not started"' "$TMP/r" || fail "state before start"
-ok 204 PUT /logger "{\"log_path\":\"$TMP/log\",\"level\":\"Info\",\"show_level\":true,\"show_log_origin\":true}"
-ok 204 PUT /metrics "{\"metrics_path\":\"$TMP/metrics\"}"
-ok 204 PUT /machine-config '{"vcpu_count":2,"mem_size_mib":128}'
-ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/echo.elf\",\"boot_args\":\"console=ttyS0\"}"
+api_ok 204 PUT /logger "{\"log_path\":\"$TMP/log\",\"level\":\"Info\",\"show_level\":true,\"show_log_origin\":true}"
+api_ok 204 PUT /metrics "{\"metrics_path\":\"$TMP/metrics\"}"
+api_ok 204 PUT /machine-config '{"vcpu_count":2,"mem_size_mib":128}'
+api_ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/echo.elf\",\"boot_args\":\"console=ttyS0\"}"
 truncate -s 1M "$TMP/disk.img"
-ok 204 PUT /drives/rootfs "{\"drive_id\":\"rootfs\",\"path_on_host\":\"$TMP/disk.img\",\"is_root_device\":true,\"is_read_only\":false}"
-ok 204 PUT /actions '{"action_type":"InstanceStart"}'
+api_ok 204 PUT /drives/rootfs "{\"drive_id\":\"rootfs\",\"path_on_host\":\"$TMP/disk.img\",\"is_root_device\":true,\"is_read_only\":false}"
+api_ok 204 PUT /actions '{"action_type":"InstanceStart"}'
 wait_for "$TMP/out" "^echo: ready"
 printf 'one\n' >&3
 wait_for "$TMP/out" "^echo: one"
-ok 200 GET /
+api_ok 200 GET /
 grep -q '"state":"Running"' "$TMP/r" || fail "state Running"
 
 # Paused: input waits in the UART; resumed: the guest answers it.
-ok 204 PATCH /vm '{"state":"Paused"}'
-ok 200 GET /; grep -q '"state":"Paused"' "$TMP/r" || fail "state Paused"
+api_ok 204 PATCH /vm '{"state":"Paused"}'
+api_ok 200 GET /; grep -q '"state":"Paused"' "$TMP/r" || fail "state Paused"
 printf 'two\n' >&3
 sleep 1
 grep -q "^echo: two" "$TMP/out" && fail "a paused guest answered"
-ok 200 GET /machine-config	# the API serves while paused
-ok 204 PATCH /vm '{"state":"Resumed"}'
+api_ok 200 GET /machine-config	# the API serves while paused
+api_ok 204 PATCH /vm '{"state":"Resumed"}'
 wait_for "$TMP/out" "^echo: two"
 
-ok 200 GET /vm/config
+api_ok 200 GET /vm/config
 for want in '"kernel_image_path":"'"$GUEST/echo.elf"'"' '"vcpu_count":2' \
 	'"drive_id":"rootfs"' '"is_root_device":true' "\"metrics_path\":\"$TMP/metrics\""; do
 	grep -qF "$want" "$TMP/r" || { cat "$TMP/r"; fail "vm/config lacks $want"; }
 done
-ok 204 PUT /actions '{"action_type":"SendCtrlAltDel"}'
-ok 400 PUT /actions '{"action_type":"InstanceStart"}'
-ok 400 PUT /machine-config '{"vcpu_count":1,"mem_size_mib":128}'
-ok 204 PUT /actions '{"action_type":"FlushMetrics"}'
+api_ok 204 PUT /actions '{"action_type":"SendCtrlAltDel"}'
+api_ok 400 PUT /actions '{"action_type":"InstanceStart"}'
+api_ok 400 PUT /machine-config '{"vcpu_count":1,"mem_size_mib":128}'
+api_ok 204 PUT /actions '{"action_type":"FlushMetrics"}'
 wait_for "$TMP/metrics" '"api_requests":\{'
 python3 - "$TMP/metrics" <<'PY' || fail "metrics"
 import json, sys

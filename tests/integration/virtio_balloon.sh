@@ -49,28 +49,19 @@ expect_rc 2 "bad stats"
 
 # ---- the API ---------------------------------------------------------------
 sock=$TMP/api.sock
-c() { # METHOD PATH [BODY]: prints "BODY STATUS"
-	curl -sS --unix-socket "$sock" -X "$1" -w ' %{http_code}\n' \
-		${3:+-H 'Content-Type: application/json' -d "$3"} "http://localhost$2"
-}
-ok() { # expected-status METHOD PATH [BODY]
-	local want=$1; shift
-	c "$@" >"$TMP/r"
-	grep -q " $want\$" "$TMP/r" || { cat "$TMP/r"; fail "$* : expected $want"; }
-}
 : >"$TMP/out"
 "$VMON" --api-sock "$sock" >"$TMP/out" 2>"$TMP/err" </dev/null &
 vm=$!
 trap 'kill -9 $vm 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-ok 204 PUT /machine-config '{"vcpu_count":1,"mem_size_mib":256}'
+api_ok 204 PUT /machine-config '{"vcpu_count":1,"mem_size_mib":256}'
 # hold: the guest keeps its touched pages 4 s before inflating, so the RSS
 # is read while they are held even where InstanceStart's reply and each
 # command take hundreds of ms (the nested host emulates its CPU).
-ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/virtio_balloon.elf\",\"boot_args\":\"hold=4000 wait=60\"}"
-ok 204 PUT /balloon '{"amount_mib":48,"deflate_on_oom":true,"stats_polling_interval_s":1}'
-ok 400 GET /balloon/statistics
-ok 204 PUT /actions '{"action_type":"InstanceStart"}'
+api_ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/virtio_balloon.elf\",\"boot_args\":\"hold=4000 wait=60\"}"
+api_ok 204 PUT /balloon '{"amount_mib":48,"deflate_on_oom":true,"stats_polling_interval_s":1}'
+api_ok 400 GET /balloon/statistics
+api_ok 204 PUT /actions '{"action_type":"InstanceStart"}'
 wait_for "$TMP/out" "^virtio-balloon: touched 48 MiB"
 before=$(rss_kib $vm)
 wait_for "$TMP/out" "^virtio-balloon: inflated 12288 pages"
@@ -80,7 +71,7 @@ echo "API: VmRSS ${before} KiB with 48 MiB touched, ${after} KiB inflated: ${dro
 [ $drop -ge 40 ] && [ $drop -le 56 ] || fail "inflating 48 MiB dropped the RSS by $drop MiB"
 expect_in "$TMP/out" "stats on, deflate-on-oom on, target 12288 pages"
 sleep 2.5	# a statistics round or two
-ok 200 GET /balloon/statistics
+api_ok 200 GET /balloon/statistics
 python3 - "$TMP/r" <<'PY' || fail "GET /balloon/statistics"
 import json, sys
 body = open(sys.argv[1]).read().rsplit(" ", 1)[0]
@@ -93,17 +84,17 @@ assert s["available_memory"] == s["free_memory"], s
 assert "minor_faults" in s and "swap_in" not in s, s
 print("statistics:", body)
 PY
-ok 204 PATCH /balloon/statistics '{"stats_polling_interval_s":2}'
-ok 400 PATCH /balloon/statistics '{"stats_polling_interval_s":0}'
+api_ok 204 PATCH /balloon/statistics '{"stats_polling_interval_s":2}'
+api_ok 400 PATCH /balloon/statistics '{"stats_polling_interval_s":0}'
 grep -q "cannot be turned on or off" "$TMP/r" || fail "turning statistics off"
-ok 400 PATCH /balloon '{"amount_mib":300}'
-ok 204 PATCH /balloon '{"amount_mib":16}'
+api_ok 400 PATCH /balloon '{"amount_mib":300}'
+api_ok 204 PATCH /balloon '{"amount_mib":16}'
 wait_for "$TMP/out" "^virtio-balloon: target now 4096 pages"
 wait_for "$TMP/out" "^virtio-balloon: OK"
 expect_in "$TMP/out" "^virtio-balloon: deflated 8192 pages, actual 4096; 8192 of them read back zero"
-ok 200 GET /balloon
+api_ok 200 GET /balloon
 grep -q '"amount_mib":16' "$TMP/r" || fail "GET /balloon after PATCH"
-ok 200 GET /balloon/statistics
+api_ok 200 GET /balloon/statistics
 grep -q '"actual_mib":16' "$TMP/r" || { cat "$TMP/r"; fail "actual after deflating"; }
 kill -TERM $vm; wait $vm; RC=$?
 expect_rc 0 "SIGTERM"

@@ -11,15 +11,6 @@ need_cmd curl curl
 need_kvm
 [ -f "$GUEST/virtio_blk.elf" ] || fail "missing $GUEST/virtio_blk.elf (make guest)"
 sock=$TMP/api.sock
-c() { # METHOD PATH [BODY]: prints "BODY STATUS"
-	curl -sS --unix-socket "$sock" -X "$1" -w ' %{http_code}\n' \
-		${3:+-H 'Content-Type: application/json' -d "$3"} "http://localhost$2"
-}
-ok() { # expected-status METHOD PATH [BODY]
-	local want=$1; shift
-	c "$@" >"$TMP/r"
-	grep -q " $want\$" "$TMP/r" || { cat "$TMP/r"; fail "$* : expected $want"; }
-}
 wait_for() { # file regex
 	for _ in $(seq 200); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
 	echo "--- $1"; cat "$1"; echo "--- err"; tail -20 "$TMP/err"
@@ -37,33 +28,33 @@ pid=$!
 trap 'kill -9 $pid 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 
-ok 204 PUT /machine-config '{"vcpu_count":1,"mem_size_mib":128}'
-ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/virtio_blk.elf\",\"boot_args\":\"test=media\"}"
-ok 204 PUT /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$TMP/first.img\",\"is_root_device\":false,\"is_read_only\":false}"
+api_ok 204 PUT /machine-config '{"vcpu_count":1,"mem_size_mib":128}'
+api_ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/virtio_blk.elf\",\"boot_args\":\"test=media\"}"
+api_ok 204 PUT /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$TMP/first.img\",\"is_root_device\":false,\"is_read_only\":false}"
 # Before the start there is nothing to change.
-ok 400 PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$TMP/second.img\"}"
+api_ok 400 PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$TMP/second.img\"}"
 grep -q "needs a started VM" "$TMP/r" || { cat "$TMP/r"; fail "PATCH before the start"; }
-ok 204 PUT /actions '{"action_type":"InstanceStart"}'
+api_ok 204 PUT /actions '{"action_type":"InstanceStart"}'
 wait_for "$TMP/out" "^virtio-blk: waiting for a media change"
 expect_in "$TMP/out" "^virtio-blk: disk 0 at 00:0[0-9a-f].0, 8192 sectors" "first capacity"
 expect_in "$TMP/out" "^virtio-blk: sector 1 'first media'" "first image"
 
 # Refused: an empty file, a missing one.  The drive stays as it was.
 : >"$TMP/empty.img"
-ok 400 PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$TMP/empty.img\"}"
+api_ok 400 PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$TMP/empty.img\"}"
 grep -q "at least one 512-byte sector" "$TMP/r" || { cat "$TMP/r"; fail "empty image reason"; }
-ok 400 PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$TMP/nope.img\"}"
+api_ok 400 PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$TMP/nope.img\"}"
 grep -q "No such file" "$TMP/r" || { cat "$TMP/r"; fail "missing image reason"; }
-ok 400 PATCH /drives/other "{\"drive_id\":\"other\",\"path_on_host\":\"$TMP/second.img\"}"
+api_ok 400 PATCH /drives/other "{\"drive_id\":\"other\",\"path_on_host\":\"$TMP/second.img\"}"
 grep -q "no drive 'other'" "$TMP/r" || { cat "$TMP/r"; fail "unknown drive"; }
 grep -q "media changed" "$TMP/out" && fail "a refused PATCH changed the media"
 
-ok 204 PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$TMP/second.img\"}"
+api_ok 204 PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$TMP/second.img\"}"
 wait_for "$TMP/out" "^virtio-blk: OK"
 expect_in "$TMP/out" "^virtio-blk: media changed: 16384 sectors" "new capacity"
 expect_in "$TMP/out" "^virtio-blk: sector 1 'second media'" "new image's bytes"
 expect_in "$TMP/out" "^virtio-blk: media: read the new last sector: OK" "new last sector"
-ok 200 GET /vm/config
+api_ok 200 GET /vm/config
 grep -qF "\"path_on_host\":\"$TMP/second.img\"" "$TMP/r" || { cat "$TMP/r"; fail "vm/config path"; }
 # The first image is free again: another process can lock it.
 flock -n -x "$TMP/first.img" true || fail "the old image is still locked"

@@ -12,15 +12,6 @@ need_cmd curl curl
 need_kvm
 [ -f "$GUEST/virtio_rng.elf" ] || fail "missing $GUEST/virtio_rng.elf (make guest)"
 sock=$TMP/api.sock
-c() { # METHOD PATH [BODY]: prints "BODY STATUS"
-	curl -sS --unix-socket "$sock" -X "$1" -w ' %{http_code}\n' \
-		${3:+-H 'Content-Type: application/json' -d "$3"} "http://localhost$2"
-}
-ok() { # expected-status METHOD PATH [BODY]
-	local want=$1; shift
-	c "$@" >"$TMP/r"
-	grep -q " $want\$" "$TMP/r" || { cat "$TMP/r"; fail "$* : expected $want"; }
-}
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; lib_cleanup' EXIT
 BYTES=262144
@@ -33,8 +24,8 @@ start() { # the VM's API, configured up to the entropy device
 	"$VMON" --api-sock "$sock" >"$TMP/out" 2>"$TMP/err" </dev/null &
 	pid=$!
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-	ok 204 PUT /machine-config '{"vcpu_count":1,"mem_size_mib":64}'
-	ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/virtio_rng.elf\",\"boot_args\":\"bytes=$BYTES irq=msix\"}"
+	api_ok 204 PUT /machine-config '{"vcpu_count":1,"mem_size_mib":64}'
+	api_ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/virtio_rng.elf\",\"boot_args\":\"bytes=$BYTES irq=msix\"}"
 }
 
 # limited NAME LIMITER-JSON FREE PER-S UNIT: the guest's rate of UNIT
@@ -42,10 +33,10 @@ start() { # the VM's API, configured up to the entropy device
 limited() {
 	local name=$1 limiter=$2 free=$3 per_s=$4 unit=$5 us n cpu0 cpu1
 	start
-	ok 204 PUT /entropy "{\"rate_limiter\":$limiter}"
-	ok 200 GET /vm/config
+	api_ok 204 PUT /entropy "{\"rate_limiter\":$limiter}"
+	api_ok 200 GET /vm/config
 	grep -q '"entropy":{"rate_limiter":{' "$TMP/r" || { cat "$TMP/r"; fail "$name: the limiter is not in /vm/config"; }
-	ok 204 PUT /actions '{"action_type":"InstanceStart"}'
+	api_ok 204 PUT /actions '{"action_type":"InstanceStart"}'
 	cpu0=$(vmm_cpu)
 	for _ in $(seq 600); do grep -q '^virtio-rng: got\|FAIL' "$TMP/out" && break; sleep 0.1; done
 	cpu1=$(vmm_cpu)
@@ -76,12 +67,12 @@ limited ops '{"ops":{"size":4,"one_time_burst":4,"refill_time":200}}' 8 20 reque
 
 # Refused with the field named; nothing is configured.
 start
-ok 400 PUT /entropy '{"rate_limiter":{"bandwidth":{"size":1}}}'
+api_ok 400 PUT /entropy '{"rate_limiter":{"bandwidth":{"size":1}}}'
 grep -q "refill_time" "$TMP/r" || { cat "$TMP/r"; fail "missing refill_time not named"; }
-ok 400 PUT /entropy '{"rate_limiter":{"ops":{"size":1,"refill_time":3600001}}}'
-ok 400 PUT /entropy '{"rate_limiter":{"bytes":{"size":1,"refill_time":1}}}'
+api_ok 400 PUT /entropy '{"rate_limiter":{"ops":{"size":1,"refill_time":3600001}}}'
+api_ok 400 PUT /entropy '{"rate_limiter":{"bytes":{"size":1,"refill_time":1}}}'
 grep -q "unknown field 'bytes'" "$TMP/r" || { cat "$TMP/r"; fail "unknown field not named"; }
-ok 200 GET /vm/config
+api_ok 200 GET /vm/config
 grep -q '"entropy":null' "$TMP/r" || { cat "$TMP/r"; fail "a refused PUT configured the device"; }
 kill $pid; wait $pid 2>/dev/null; pid=
 echo "ok"
