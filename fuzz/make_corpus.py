@@ -502,6 +502,44 @@ def snapfile_seeds():
     }
 
 
+def cfg_str(s):
+    """snap_put_str: a presence byte, then a u16 length and the bytes."""
+    if s is None:
+        return b"\0"
+    b = s.encode()
+    return b"\1" + struct.pack("<H", len(b)) + b
+
+
+def snap_config(cpus=1, mem_mib=128, disks=(), nets=(), vsock=None,
+                rng=False, balloon=None):
+    """The snapshot's config section (src/machine/vm_config_snap.c)."""
+    p = struct.pack("<IQ?", cpus, mem_mib << 20, False)
+    p += struct.pack("<I", len(disks))
+    for id_, path, ro, root in disks:
+        p += cfg_str(id_) + cfg_str(path) + struct.pack("<??B", ro, root, 0)
+    p += struct.pack("<I", len(nets))
+    for id_, tap, mac in nets:
+        p += cfg_str(id_) + cfg_str(tap) + bytes(mac or [0] * 6) + bytes([mac is not None])
+    p += struct.pack("<?I", vsock is not None, vsock[0] if vsock else 0)
+    p += cfg_str(vsock[1] if vsock else None)
+    p += struct.pack("<?", rng) + struct.pack("<6Q", 4096 if rng else 0, 0, 100 if rng else 0, 0, 0, 0)
+    b = balloon or (False, 0)
+    p += struct.pack("<?I?I", b[0], b[1], False, 0)
+    return p
+
+
+def snap_config_seeds():
+    """fuzz_snap_config: config sections as vmon writes them."""
+    return {
+        "minimal": snap_config(),
+        "every-device": snap_config(
+            cpus=2, mem_mib=256,
+            disks=[("rootfs", "/r.img", False, True), (None, "/d.img", True, False)],
+            nets=[("eth0", "tap0", [6, 0, 0, 0, 0, 1]), (None, "tap1", None)],
+            vsock=(3, "/tmp/v.sock"), rng=True, balloon=(True, 64)),
+    }
+
+
 TARGETS = {
     "fuzz_boot": boot_seeds,
     "fuzz_http": http_seeds,
@@ -511,6 +549,7 @@ TARGETS = {
     "fuzz_net": net_seeds,
     "fuzz_vsock": vsock_seeds,
     "fuzz_snapfile": snapfile_seeds,
+    "fuzz_snap_config": snap_config_seeds,
 }
 MAX_LEN = 8192      # fuzz_short.sh's -max_len
 

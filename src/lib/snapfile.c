@@ -53,6 +53,22 @@ int snap_put_bytes(struct snap_enc *enc, const void *p, size_t n)
 	return 0;
 }
 
+int snap_put_str(struct snap_enc *enc, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (enc->err)
+		return enc->err;
+	if (n > SNAP_STR_MAX)
+		return enc->err = -ENAMETOOLONG;
+	snap_put_bool(enc, s != NULL);
+	if (s) {
+		snap_put_u16(enc, (uint16_t)n);
+		snap_put_bytes(enc, s, n);
+	}
+	return enc->err;
+}
+
 static int put_le(struct snap_enc *enc, unsigned int n, uint64_t v)
 {
 	uint8_t b[8];

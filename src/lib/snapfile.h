@@ -63,6 +63,12 @@ int snap_put_u16(struct snap_enc *enc, uint16_t v);
 int snap_put_u32(struct snap_enc *enc, uint32_t v);
 int snap_put_u64(struct snap_enc *enc, uint64_t v);
 int snap_put_bytes(struct snap_enc *enc, const void *p, size_t n);
+/*
+ * A string or NULL: a presence byte, then a u16 length and the bytes (no
+ * NUL).  At most SNAP_STR_MAX bytes; a longer one fails with -ENAMETOOLONG.
+ */
+#define SNAP_STR_MAX		4096u
+int snap_put_str(struct snap_enc *enc, const char *s);
 
 /*
  * A snapshot being put together in memory.  Sections keep the order they
@@ -180,6 +186,14 @@ int snap_get_u32(struct snap_dec *d, const char *field, uint32_t *v);
 int snap_get_u64(struct snap_dec *d, const char *field, uint64_t *v);
 int snap_get_bytes(struct snap_dec *d, const char *field, void *dst,
 		   size_t n);
+/*
+ * A string put by snap_put_str: *out is NULL (absent) or a malloc'd
+ * NUL-terminated copy the caller frees.  Refused: a length over max (at
+ * most SNAP_STR_MAX), a NUL inside, an empty string when required; an
+ * allocation failure is -ENOMEM, sticky like the rest.
+ */
+int snap_get_str(struct snap_dec *d, const char *field, size_t max,
+		 char **out);
 /*
  * Refuse a value the caller found invalid, in the same words ("section
  * virtio.blk0, field q0.size: 3 is not a power of two"): -EINVAL, sticky.

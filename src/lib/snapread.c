@@ -458,6 +458,41 @@ int snap_get_bytes(struct snap_dec *d, const char *field, void *dst,
 	return get(d, field, dst, n);
 }
 
+int snap_get_str(struct snap_dec *d, const char *field, size_t max,
+		 char **out)
+{
+	bool present;
+	uint16_t n;
+	char *s;
+
+	*out = NULL;
+	if (snap_get_bool(d, field, &present) || !present)
+		return d->err;
+	if (snap_get_u16(d, field, &n))
+		return d->err;
+	if (max > SNAP_STR_MAX)
+		max = SNAP_STR_MAX;
+	if (n > max)
+		return snap_dec_fail(d, field, "%u bytes long, more than the "
+				     "%zu allowed", n, max);
+	s = malloc((size_t)n + 1);
+	if (!s)
+		return d->err = bad(d->e, d->file, -ENOMEM, "section %s, "
+				    "field %s: out of memory", d->section,
+				    field);
+	if (get(d, field, s, n)) {
+		free(s);
+		return d->err;
+	}
+	s[n] = '\0';
+	if (strlen(s) != n) {
+		free(s);
+		return snap_dec_fail(d, field, "a NUL byte inside the string");
+	}
+	*out = s;
+	return 0;
+}
+
 int snap_dec_fail(struct snap_dec *d, const char *field, const char *fmt,
 		  ...)
 {

@@ -20,6 +20,9 @@
 
 #define VM_MAX_DISKS	16
 #define VM_MAX_NETS	8
+/* RAM: whole MiB (both front ends take MiB), at most 1 TiB. */
+#define VM_MEM_ALIGN	(1u << 20)
+#define VM_MAX_MEM	(1ULL << 40)
 
 enum serial_mode { SERIAL_STDIO, SERIAL_NONE, SERIAL_FILE };
 
