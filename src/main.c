@@ -5,6 +5,7 @@
  *   vmon --api-sock PATH ...   Firecracker's command line and API; also
  *                     when vmon runs under the name `firecracker`
  *   vmon ctl SOCKET COMMAND, vmon ps
+ *   vmon jailer ...   Firecracker's jailer; also as a program named `jailer`
  *   vmon --version
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include "api/commands.h"
 #include "cli/commands.h"
+#include "cli/jailer.h"
 #include "core/sandbox.h"
 #include "lib/exit_status.h"
 
@@ -31,6 +33,8 @@ static const char usage[] =
 	"  ctl SOCKET COMMAND\n"
 	"             talk to a running vmon (vmon ctl --help)\n"
 	"  ps         list this user's vmon processes and their API sockets\n"
+	"  jailer ... run vmon jailed, Firecracker's jailer (vmon jailer --help);\n"
+	"             vmon installed as `jailer` behaves the same\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help     this text\n"
@@ -70,6 +74,8 @@ int main(int argc, char **argv)
 	 * the vCPU and API threads deny.  vmon allocates little once running.
 	 */
 	mallopt(M_ARENA_MAX, 1);
+	if (jailer_invocation(argv[0]))
+		return jailer_main(argc, argv);
 	if (fc_invocation(argc, argv))
 		return fc_main(argc, argv);
 	if (argc < 2) {
@@ -89,6 +95,8 @@ int main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "jailer"))
+		return jailer_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ps"))
 		return ps_main(argc - 1, argv + 1);
 	fprintf(stderr, "vmon: unknown command '%s'\n\n%s", argv[1], usage);
