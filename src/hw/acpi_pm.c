@@ -163,17 +163,23 @@ int acpi_pm_restore(struct acpi_pm *pm, struct snap_dec *d)
 
 	snap_get_u16(d, "pm1_sts", &sts);
 	if (sts & ~PM1_STS_DEFINED)
-		snap_dec_fail(d, "pm1_sts", "0x%04x has reserved bits 0x%04x "
-			      "set", sts, sts & ~PM1_STS_DEFINED);
+		snap_dec_fail(d, "pm1_sts",
+			      "0x%04x has reserved bits 0x%04x "
+			      "set",
+			      sts, sts & ~PM1_STS_DEFINED);
 	/* Any value: a guest write stores all 16 bits and reads them back. */
 	snap_get_u16(d, "pm1_en", &en);
 	snap_get_u16(d, "pm1_cnt", &cnt);
 	if (cnt & PLAT_PM1_SLP_EN)
-		snap_dec_fail(d, "pm1_cnt", "0x%04x has SLP_EN set, which is "
-			      "write-only", cnt);
+		snap_dec_fail(d, "pm1_cnt",
+			      "0x%04x has SLP_EN set, which is "
+			      "write-only",
+			      cnt);
 	if (!d->err && !(cnt & PLAT_PM1_SCI_EN))
-		snap_dec_fail(d, "pm1_cnt", "0x%04x has SCI_EN clear; this "
-			      "block has no legacy mode", cnt);
+		snap_dec_fail(d, "pm1_cnt",
+			      "0x%04x has SCI_EN clear; this "
+			      "block has no legacy mode",
+			      cnt);
 	/* Every count is a phase of the free-running timer. */
 	snap_get_u64(d, "timer_ns", &timer_ns);
 	if (snap_dec_end(d))

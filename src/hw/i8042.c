@@ -277,13 +277,17 @@ int i8042_restore(struct i8042 *k, struct snap_dec *d)
 	snap_get_u8(d, "outport", &outport);
 	snap_get_u8(d, "pending_cmd", &pending);
 	if (pending && !is_data_cmd(pending))
-		snap_dec_fail(d, "pending_cmd", "0x%02x is not a command "
-			      "that takes a data byte", pending);
+		snap_dec_fail(d, "pending_cmd",
+			      "0x%02x is not a command "
+			      "that takes a data byte",
+			      pending);
 	snap_get_bool(d, "out_is_aux", &aux);
 	snap_get_u8(d, "out_count", &count);
 	if (count > I8042_OUTQ)
-		snap_dec_fail(d, "out_count", "%u is above the queue's %u "
-			      "bytes", count, I8042_OUTQ);
+		snap_dec_fail(d, "out_count",
+			      "%u is above the queue's %u "
+			      "bytes",
+			      count, I8042_OUTQ);
 	snap_get_bytes(d, "outq", q, d->err ? 0 : count);
 	if (snap_dec_end(d))
 		return d->err;

@@ -152,12 +152,14 @@ static void check_cmos(struct snap_dec *d, const uint8_t *cmos)
 
 		if ((is_time_reg(i) || i == RTC_REG_C || i == RTC_REG_D) &&
 		    cmos[i] != want)
-			snap_dec_fail(d, "cmos", "byte 0x%02x is 0x%02x, not the "
-				      "0x%02x this RTC holds there", i, cmos[i],
-				      want);
+			snap_dec_fail(d, "cmos",
+				      "byte 0x%02x is 0x%02x, not the "
+				      "0x%02x this RTC holds there",
+				      i, cmos[i], want);
 	}
 	if (cmos[RTC_REG_A] & 0x80)
-		snap_dec_fail(d, "cmos", "register A has UIP (bit 7) set, "
+		snap_dec_fail(d, "cmos",
+			      "register A has UIP (bit 7) set, "
 			      "which is read-only");
 }
 
@@ -177,9 +179,10 @@ int rtc_restore(struct rtc *r, struct snap_dec *d)
 	offset = (int64_t)off;
 	/* gmtime_r() must be able to break host time plus this down. */
 	if (offset > RTC_MAX_OFFSET_S || offset < -RTC_MAX_OFFSET_S)
-		snap_dec_fail(d, "offset_s", "%lld s is beyond the %lld s a "
-			      "guest can set", (long long)offset,
-			      (long long)RTC_MAX_OFFSET_S);
+		snap_dec_fail(d, "offset_s",
+			      "%lld s is beyond the %lld s a "
+			      "guest can set",
+			      (long long)offset, (long long)RTC_MAX_OFFSET_S);
 	if (snap_dec_end(d))
 		return d->err;
 

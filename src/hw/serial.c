@@ -557,8 +557,10 @@ static int check_mask(struct snap_dec *d, const char *field, uint8_t v,
 		      uint8_t mask)
 {
 	if (v & ~mask)
-		return snap_dec_fail(d, field, "0x%02x has reserved bits "
-				     "0x%02x set", v, v & ~mask);
+		return snap_dec_fail(d, field,
+				     "0x%02x has reserved bits "
+				     "0x%02x set",
+				     v, v & ~mask);
 	return 0;
 }
 
