@@ -540,6 +540,24 @@ def snap_config_seeds():
     }
 
 
+def hw_state_seeds():
+    """fuzz_hw_state: byte 0 picks the device, the rest is a valid layout-1
+    payload of a device in use (src/hw/*.c, "snapshot state")."""
+    serial = bytes([0x03, 1, 0x1b, 0x0b, 0, 0xb0, 0x5a, 0x01, 0, 0xc1]) + \
+        struct.pack("<H", 5) + b"hello"
+    i8042 = bytes([0x45, 0x01, 0xd1, 0, 3, 0x1e, 0x9e, 0x55])
+    cmos = bytearray(128)
+    cmos[0x0a], cmos[0x0b], cmos[0x0d], cmos[0x40] = 0x26, 0x06, 0x80, 0x12
+    rtc = bytes([0x40]) + bytes(cmos) + struct.pack("<q", -3600)
+    pm = struct.pack("<HHHQ", 0x0101, 0x0121, 0x0c01, 10 * 10**9)
+    return {
+        "serial-rx-fifo": bytes([0]) + serial,
+        "i8042-queue-pending": bytes([1]) + i8042,
+        "rtc-cmos-offset": bytes([2]) + rtc,
+        "acpi-pm-enabled": bytes([3]) + pm,
+    }
+
+
 TARGETS = {
     "fuzz_boot": boot_seeds,
     "fuzz_http": http_seeds,
@@ -550,6 +568,7 @@ TARGETS = {
     "fuzz_vsock": vsock_seeds,
     "fuzz_snapfile": snapfile_seeds,
     "fuzz_snap_config": snap_config_seeds,
+    "fuzz_hw_state": hw_state_seeds,
 }
 MAX_LEN = 8192      # fuzz_short.sh's -max_len
 

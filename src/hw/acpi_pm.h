@@ -32,6 +32,18 @@ void acpi_pm_destroy(struct acpi_pm *pm);
 void acpi_pm_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 		bool is_write);
 
+/*
+ * Snapshot state (docs/snapshot.md, "Device state: the legacy platform
+ * devices"): PM1 status, enable and control, and the PM timer's count,
+ * which carries on from where it was saved.  Restore checks everything
+ * before it changes pm.
+ */
+#define ACPI_PM_SNAP_VERSION 1u
+struct snap_enc;
+struct snap_dec;
+int acpi_pm_save(struct acpi_pm *pm, struct snap_enc *enc);
+int acpi_pm_restore(struct acpi_pm *pm, struct snap_dec *d);
+
 #define ACPI_PM_BLOCK_LEN 16
 #define ACPI_PM_TIMER_HZ 3579545ULL
 

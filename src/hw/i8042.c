@@ -9,6 +9,7 @@
 
 #include "lib/exit_status.h"
 #include "lib/log.h"
+#include "lib/snapfile.h"
 
 #define CMD_READ_CTR	0x20
 #define CMD_WRITE_CTR	0x60
@@ -46,10 +47,14 @@ void i8042_destroy(struct i8042 *k)
 	pthread_mutex_destroy(&k->lock);
 }
 
+static int irq_level(const struct i8042 *k)
+{
+	return k->out_count && !k->out_is_aux && (k->ctr & I8042_CTR_KBDINT);
+}
+
 static void update_irq(struct i8042 *k)
 {
-	int level = k->out_count && !k->out_is_aux &&
-		    (k->ctr & I8042_CTR_KBDINT);
+	int level = irq_level(k);
 
 	if (level == k->irq_level)
 		return;
@@ -230,4 +235,75 @@ void i8042_push_keys(struct i8042 *k, const uint8_t *codes, unsigned int n)
 		push(k, codes[i], false);
 	update_irq(k);
 	pthread_mutex_unlock(&k->lock);
+}
+
+/* ---- snapshot state ------------------------------------------------- */
+
+/* The commands command() leaves pending for a data byte. */
+static bool is_data_cmd(uint8_t cmd)
+{
+	return cmd == CMD_WRITE_CTR || cmd == CMD_WRITE_OUTP ||
+	       cmd == CMD_WRITE_KBD_OUT || cmd == CMD_WRITE_AUX_OUT ||
+	       cmd == CMD_WRITE_AUX;
+}
+
+/*
+ * Layout 1: ctr, outport, pending_cmd (u8), out_is_aux (bool), out_count
+ * (u8) and that many queued bytes, oldest first.  reset_requested is the
+ * unit tests' record of a reset already asked for, not device state.
+ */
+int i8042_save(struct i8042 *k, struct snap_enc *enc)
+{
+	pthread_mutex_lock(&k->lock);
+	snap_put_u8(enc, k->ctr);
+	snap_put_u8(enc, k->outport);
+	snap_put_u8(enc, k->pending_cmd);
+	snap_put_bool(enc, k->out_is_aux);
+	snap_put_u8(enc, (uint8_t)k->out_count);
+	for (unsigned int i = 0; i < k->out_count; i++)
+		snap_put_u8(enc, k->outq[(k->out_head + i) % I8042_OUTQ]);
+	pthread_mutex_unlock(&k->lock);
+	return enc->err;
+}
+
+int i8042_restore(struct i8042 *k, struct snap_dec *d)
+{
+	uint8_t ctr, outport, pending, count, q[I8042_OUTQ];
+	bool aux;
+	int level;
+
+	snap_get_u8(d, "ctr", &ctr);
+	/* Any byte: the guest writes the command byte and port whole. */
+	snap_get_u8(d, "outport", &outport);
+	snap_get_u8(d, "pending_cmd", &pending);
+	if (pending && !is_data_cmd(pending))
+		snap_dec_fail(d, "pending_cmd",
+			      "0x%02x is not a command "
+			      "that takes a data byte",
+			      pending);
+	snap_get_bool(d, "out_is_aux", &aux);
+	snap_get_u8(d, "out_count", &count);
+	if (count > I8042_OUTQ)
+		snap_dec_fail(d, "out_count",
+			      "%u is above the queue's %u "
+			      "bytes",
+			      count, I8042_OUTQ);
+	snap_get_bytes(d, "outq", q, d->err ? 0 : count);
+	if (snap_dec_end(d))
+		return d->err;
+
+	pthread_mutex_lock(&k->lock);
+	k->ctr = ctr;
+	k->outport = outport;
+	k->pending_cmd = pending;
+	k->out_is_aux = aux;
+	memcpy(k->outq, q, count);
+	k->out_head = 0;
+	k->out_count = count;
+	/* Set even if unchanged: the line must agree with the queue. */
+	level = irq_level(k);
+	k->irq_level = level;
+	irq_line_set(&k->irq, level);
+	pthread_mutex_unlock(&k->lock);
+	return 0;
 }

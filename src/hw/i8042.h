@@ -45,6 +45,18 @@ void i8042_cmd_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 /* Queue keyboard scancodes (set 1 after translation) for the guest. */
 void i8042_push_keys(struct i8042 *k, const uint8_t *codes, unsigned int n);
 
+/*
+ * Snapshot state (docs/snapshot.md, "Device state: the legacy platform
+ * devices"): command byte, output port, the command waiting for its data
+ * byte and the output queue.  Restore checks everything before it
+ * changes k, then drives IRQ 1 to the level the state implies.
+ */
+#define I8042_SNAP_VERSION 1u
+struct snap_enc;
+struct snap_dec;
+int i8042_save(struct i8042 *k, struct snap_enc *enc);
+int i8042_restore(struct i8042 *k, struct snap_dec *d);
+
 #define I8042_STATUS_OBF	0x01
 #define I8042_STATUS_SYS	0x04
 #define I8042_STATUS_CMD	0x08

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "lib/snapfile.h"
+
 static time_t host_now(void *ctx)
 {
 	(void)ctx;
@@ -119,4 +121,75 @@ void rtc_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 		if (!is_write)
 			data[i] = 0xff;
 	pthread_mutex_unlock(&r->lock);
+}
+
+/* ---- snapshot state ------------------------------------------------- */
+
+/*
+ * Layout 1: index (u8), cmos (128 bytes), offset_s (u64, two's
+ * complement).  The clock itself is not saved: it is host time plus
+ * offset_s, before and after.
+ */
+int rtc_save(struct rtc *r, struct snap_enc *enc)
+{
+	pthread_mutex_lock(&r->lock);
+	snap_put_u8(enc, r->index);
+	snap_put_bytes(enc, r->cmos, sizeof(r->cmos));
+	snap_put_u64(enc, (uint64_t)r->offset_s);
+	pthread_mutex_unlock(&r->lock);
+	return enc->err;
+}
+
+/*
+ * The bytes rtc_io() never stores must hold what rtc_init() put there:
+ * the clock and alarm registers (computed, or writes ignored), C and D
+ * (read-only), and A's UIP bit.
+ */
+static void check_cmos(struct snap_dec *d, const uint8_t *cmos)
+{
+	for (uint8_t i = 0; i < 128 && !d->err; i++) {
+		uint8_t want = i == RTC_REG_D ? 0x80 : 0;
+
+		if ((is_time_reg(i) || i == RTC_REG_C || i == RTC_REG_D) &&
+		    cmos[i] != want)
+			snap_dec_fail(d, "cmos",
+				      "byte 0x%02x is 0x%02x, not the "
+				      "0x%02x this RTC holds there",
+				      i, cmos[i], want);
+	}
+	if (cmos[RTC_REG_A] & 0x80)
+		snap_dec_fail(d, "cmos",
+			      "register A has UIP (bit 7) set, "
+			      "which is read-only");
+}
+
+int rtc_restore(struct rtc *r, struct snap_dec *d)
+{
+	uint8_t index, cmos[128];
+	uint64_t off;
+	int64_t offset;
+
+	snap_get_u8(d, "index", &index);
+	if (index >= 128)
+		snap_dec_fail(d, "index", "%u is not below 128", index);
+	snap_get_bytes(d, "cmos", cmos, sizeof(cmos));
+	if (!d->err)
+		check_cmos(d, cmos);
+	snap_get_u64(d, "offset_s", &off);
+	offset = (int64_t)off;
+	/* gmtime_r() must be able to break host time plus this down. */
+	if (offset > RTC_MAX_OFFSET_S || offset < -RTC_MAX_OFFSET_S)
+		snap_dec_fail(d, "offset_s",
+			      "%lld s is beyond the %lld s a "
+			      "guest can set",
+			      (long long)offset, (long long)RTC_MAX_OFFSET_S);
+	if (snap_dec_end(d))
+		return d->err;
+
+	pthread_mutex_lock(&r->lock);
+	r->index = index;
+	memcpy(r->cmos, cmos, sizeof(cmos));
+	r->offset_s = offset;
+	pthread_mutex_unlock(&r->lock);
+	return 0;
 }

@@ -28,6 +28,20 @@ void rtc_destroy(struct rtc *r);
 void rtc_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 	    bool is_write);
 
+/*
+ * Snapshot state (docs/snapshot.md, "Device state: the legacy platform
+ * devices"): the index, the 128 CMOS bytes and the guest's offset from
+ * host time, so a restored clock follows the host's and the guest sees
+ * wall time move on.  Restore checks everything before it changes r.
+ */
+#define RTC_SNAP_VERSION 1u
+/* Above any offset a guest can set (century 0xff, binary): ~34,000 years. */
+#define RTC_MAX_OFFSET_S (1LL << 40)
+struct snap_enc;
+struct snap_dec;
+int rtc_save(struct rtc *r, struct snap_enc *enc);
+int rtc_restore(struct rtc *r, struct snap_dec *d);
+
 #define RTC_SECONDS	0x00
 #define RTC_MINUTES	0x02
 #define RTC_HOURS	0x04

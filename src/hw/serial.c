@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/snapfile.h"
 
 /* What a register access leaves to log once the lock is dropped. */
 #define NOTE_DROP	0x1u
@@ -513,4 +514,104 @@ size_t serial_rx_push(struct serial *s, const uint8_t *buf, size_t len)
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+/* ---- snapshot state ------------------------------------------------- */
+
+/* Bits the register writes above keep; the rest reads as zero. */
+#define IER_MASK	0x0fu
+#define MCR_MASK	0x1fu
+#define FCR_MASK	0xc9u
+/* LSR bits stored rather than computed: OE, PE, FE, BI (bits 1-4). */
+#define LSR_ERR_MASK	0x1eu
+
+/*
+ * Layout 1: ier, thri, lcr, mcr, lsr, msr, scr, dll, dlm, fcr (u8 each;
+ * thri a bool), then rx_count (u16) and that many FIFO bytes, oldest
+ * first.  The output ring is the host's: bytes in it have left the chip
+ * as far as the guest can tell, and a restored UART starts with an empty
+ * transmitter.  A THRE interrupt that waits only for the ring to drain
+ * (tx_busy) is therefore saved as pending, as tx_written() would make it.
+ */
+int serial_save(struct serial *s, struct snap_enc *enc)
+{
+	pthread_mutex_lock(&s->lock);
+	snap_put_u8(enc, s->ier);
+	snap_put_bool(enc, s->iir_thri_pending || s->tx_busy);
+	snap_put_u8(enc, s->lcr);
+	snap_put_u8(enc, s->mcr);
+	snap_put_u8(enc, s->lsr_extra);
+	snap_put_u8(enc, s->msr);
+	snap_put_u8(enc, s->scr);
+	snap_put_u8(enc, s->dll);
+	snap_put_u8(enc, s->dlm);
+	snap_put_u8(enc, s->fcr);
+	snap_put_u16(enc, (uint16_t)s->rx_count);
+	for (size_t i = 0; i < s->rx_count; i++)
+		snap_put_u8(enc, s->rx[(s->rx_head + i) % SERIAL_RX_CAP]);
+	pthread_mutex_unlock(&s->lock);
+	return enc->err;
+}
+
+static int check_mask(struct snap_dec *d, const char *field, uint8_t v,
+		      uint8_t mask)
+{
+	if (v & ~mask)
+		return snap_dec_fail(d, field,
+				     "0x%02x has reserved bits "
+				     "0x%02x set",
+				     v, v & ~mask);
+	return 0;
+}
+
+int serial_restore(struct serial *s, struct snap_dec *d)
+{
+	uint8_t ier, lcr, mcr, lsr, msr, scr, dll, dlm, fcr;
+	uint8_t rx[SERIAL_RX_CAP];
+	uint16_t rx_count;
+	bool thri;
+	int level;
+
+	snap_get_u8(d, "ier", &ier);
+	check_mask(d, "ier", ier, IER_MASK);
+	snap_get_bool(d, "thri", &thri);
+	snap_get_u8(d, "lcr", &lcr);
+	snap_get_u8(d, "mcr", &mcr);
+	check_mask(d, "mcr", mcr, MCR_MASK);
+	snap_get_u8(d, "lsr", &lsr);
+	check_mask(d, "lsr", lsr, LSR_ERR_MASK);
+	snap_get_u8(d, "msr", &msr);
+	snap_get_u8(d, "scr", &scr);
+	snap_get_u8(d, "dll", &dll);
+	snap_get_u8(d, "dlm", &dlm);
+	snap_get_u8(d, "fcr", &fcr);
+	check_mask(d, "fcr", fcr, FCR_MASK);
+	snap_get_u16(d, "rx_count", &rx_count);
+	if (rx_count > SERIAL_RX_CAP)
+		snap_dec_fail(d, "rx_count", "%u is above the FIFO's %u bytes",
+			      rx_count, SERIAL_RX_CAP);
+	snap_get_bytes(d, "rx", rx, d->err ? 0 : rx_count);
+	if (snap_dec_end(d))
+		return d->err;
+
+	pthread_mutex_lock(&s->lock);
+	s->ier = ier;
+	s->iir_thri_pending = thri;
+	s->lcr = lcr;
+	s->mcr = mcr;
+	s->lsr_extra = lsr;
+	s->msr = msr;
+	s->scr = scr;
+	s->dll = dll;
+	s->dlm = dlm;
+	s->fcr = fcr;
+	memcpy(s->rx, rx, rx_count);
+	s->rx_head = 0;
+	s->rx_count = rx_count;
+	/* Set even if unchanged: the line must agree with these registers. */
+	level = pending_iir(s) != UART_IIR_NO_INT;
+	s->irq_level = level;
+	irq_line_set(&s->irq, level);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }

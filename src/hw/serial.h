@@ -110,6 +110,19 @@ void serial_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 size_t serial_rx_space(struct serial *s);
 size_t serial_rx_push(struct serial *s, const uint8_t *buf, size_t len);
 
+/*
+ * Snapshot state (docs/snapshot.md, "Device state: the legacy platform
+ * devices"): the registers and the receive FIFO, not the output ring,
+ * which holds host-side bytes already sent by the guest.  Save and
+ * restore take the lock; restore decodes and checks everything before
+ * it changes s, then drives the line to the level the registers imply.
+ */
+#define SERIAL_SNAP_VERSION 1u
+struct snap_enc;
+struct snap_dec;
+int serial_save(struct serial *s, struct snap_enc *enc);
+int serial_restore(struct serial *s, struct snap_dec *d);
+
 /* UART register offsets and bits used by tests. */
 #define UART_RBR 0
 #define UART_THR 0
