@@ -143,7 +143,7 @@ int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
 	struct virtio_blk *b;
 	int ret;
 
-	if ((ret = vmm_post_boot(v, "PATCH /drives (a media change)", err, len)))
+	if ((ret = vmm_post_boot(v, "PATCH /drives", err, len)))
 		return ret;
 	d = find_drive(v, id);
 	if (!d)
