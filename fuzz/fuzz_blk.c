@@ -33,6 +33,7 @@
 
 #include "core/guest_mem.h"
 #include "lib/log.h"
+#include "core/evloop.h"
 #include "virtio/blk.h"
 
 #define RAM_SIZE	0x10000
@@ -45,6 +46,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t *ram;
+static struct evloop loop;	/* the limiter's timer only */
 static char path[128];
 static int img = -1;
 static bool kicked;
@@ -83,6 +85,8 @@ static void init_once(void)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", img);
 	setenv("VMON_BLK_POLL_US", "0", 1);
 	log_set_level(LOG_OFF);
+	if (evloop_init(&loop))
+		abort();
 }
 
 static void fill(const uint8_t *p, size_t left, uint16_t qsize)
@@ -253,6 +257,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (gm_init_buffer(&gm, ram, RAM_SIZE))
 		abort();
 	dc.path = path;
+	if (data[1] & 128) {
+		/* Rate-limited, so that requests also wait and are put back;
+		 * the timer never runs here, what waits stays in the ring. */
+		dc.limit = (struct rate_limiter_config){
+			.bytes = { 8192, 0, 1000 }, .ops = { 8, 0, 1000 } };
+		p.loop = &loop;
+	}
 	dc.read_only = data[1] & 4;
 	dc.cache = data[1] & 8 ? DISK_CACHE_WRITEBACK : DISK_CACHE_UNSAFE;
 	if (virtio_blk_new(&p, &b, err, sizeof(err)))

@@ -28,6 +28,7 @@ static void schemas(const json_t *j)
 	struct vmm_metrics_req mr;
 	struct balloon_config b;
 	struct rate_limiter_config rl;
+	struct rate_limiter_patch rp[2];
 	enum api_action a;
 	const char *s;
 	char err[512], *extra = NULL;
@@ -38,9 +39,9 @@ static void schemas(const json_t *j)
 	api_parse_machine(j, true, &m, err, sizeof(err));
 	api_parse_machine(j, false, &m, err, sizeof(err));
 	api_parse_drive(j, "rootfs", &d, err, sizeof(err));
-	api_parse_drive_patch(j, NULL, &s, err, sizeof(err));
+	api_parse_drive_patch(j, NULL, &s, &rp[0], err, sizeof(err));
 	api_parse_net(j, "eth0", &n, err, sizeof(err));
-	api_parse_net_patch(j, NULL, err, sizeof(err));
+	api_parse_net_patch(j, NULL, &rp[0], &rp[1], err, sizeof(err));
 	api_parse_vsock(j, &vs, err, sizeof(err));
 	api_parse_entropy(j, &rl, err, sizeof(err));
 	api_parse_balloon(j, &b, err, sizeof(err));

@@ -141,6 +141,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	p.fd = sv[0];
 	p.loop = &t.loop;
+	if (data[2] & 4) {
+		/* Rate-limited both ways: frames also wait and are put back. */
+		static const struct rate_limiter_config lim = {
+			.bytes = { 2048, 0, 1000 }, .ops = { 4, 0, 1000 } };
+
+		p.rx_limit = p.tx_limit = &lim;
+	}
 	net = virtio_net_new(&p);
 	if (!net)
 		abort();

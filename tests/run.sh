@@ -20,7 +20,7 @@ cd "$ROOT"
 
 # The integration tests that boot guests, run again on the nested host:
 # boot, SMP, timers, shutdown, the console, each virtio device (and the
-# entropy device's rate limiter), the API, and stock Linux's boot.  Tests that time things or only exercise QEMU
+# entropy device's and a drive's rate limiters), the API, and stock Linux's boot.  Tests that time things or only exercise QEMU
 # stay on this host, and so do virtio_blk (its busy-polling backends and
 # strace take more than its 15 minutes under TCG), virtio_net (its
 # receive half lost its frames there once under load, not yet
@@ -29,8 +29,8 @@ cd "$ROOT"
 # failed a run once in three; docs/nested.md); linux_nested covers the
 # first two with Linux's drivers there, and boots its own nested host.
 NESTED_TESTS=${VMON_NESTED_TESTS:-"guest_vmon cli console_tty linux_boot
-	virtio_vsock virtio_rng virtio_rng_limit virtio_balloon virtio_bad api_session
-	api_config_file jailer"}
+	virtio_vsock virtio_rng virtio_rng_limit virtio_blk_limit virtio_balloon
+	virtio_bad api_session api_config_file jailer"}
 
 san=1 nested=1 unit=1
 # Seconds one integration test may take before it is killed and failed.

@@ -31,6 +31,12 @@
  *   test=bad      malformed requests: each gets its status (or, without
  *                 a status byte, DEVICE_NEEDS_RESET and a reset) and the
  *                 device still works; with rng=1 the entropy device too.
+ *   test=rate     read mib=N MiB (4) in bs=K KiB requests (64, at most
+ *                 2048), one at a time, sequentially from sector 0 and
+ *                 around the disk, timed with the TSC from the first
+ *                 request to the last status: prints `virtio-blk: rate:
+ *                 started` and then `virtio-blk: N bytes in T us` and
+ *                 `virtio-blk: R requests` (for a rate-limited drive).
  *
  * Each test prints `virtio-blk: OK` and exits 0 when all went as
  * expected, else prints FAIL lines and exits 1.
@@ -541,6 +547,41 @@ static void test_bad(void)
 #undef D
 }
 
+/* The guest-observed throughput, for the rate limiter's test. */
+static void test_rate(void)
+{
+	uint64_t total = cmdline_u64("mib", 4) << 20, done = 0, reqs = 0;
+	uint64_t kib = cmdline_u64("bs", 64), sector = 0, t0;
+	uint32_t bs;
+
+	if (kib == 0 || kib > sizeof(rbuf) / 1024 || kib * 2 > capacity) {
+		fail("rate: bs=%lu KiB does not fit the buffer or the disk", kib);
+		return;
+	}
+	bs = (uint32_t)(kib * 1024);
+	printf("virtio-blk: rate: started\n");
+	t0 = rdtsc();
+	while (done < total) {
+		uint32_t n = total - done < bs ? (uint32_t)(total - done) : bs;
+
+		n &= ~511u;
+		if (!n)
+			break;
+		if (sector + n / 512 > capacity)
+			sector = 0;
+		if (blk_io(BLK_T_IN, sector, rbuf, n, 0) != BLK_S_OK) {
+			fail("rate: read of %u bytes at sector %lu", n, sector);
+			return;
+		}
+		sector += n / 512;
+		done += n;
+		reqs++;
+	}
+	printf("virtio-blk: %lu bytes in %lu us\n", done,
+	       (unsigned long)((rdtsc() - t0) * 1000 / khz));
+	printf("virtio-blk: %lu requests\n", reqs);
+}
+
 static long body(void *arg)
 {
 	char test[16] = "pattern";
@@ -564,6 +605,8 @@ static long body(void *arg)
 		test_bad();
 	else if (!strcmp(test, "media"))
 		test_media();
+	else if (!strcmp(test, "rate"))
+		test_rate();
 	else
 		fail("unknown test=%s", test);
 	if (vdev_status(&dev) & VIRTIO_NEEDS_RESET)

@@ -137,7 +137,7 @@ static json_t *describe_drive(const struct vmm_drive *d)
 	add_bool(o, "is_read_only", d->read_only);
 	add_str(o, "path_on_host", d->path);
 	add_str(o, "io_engine", "Sync");
-	add(o, "rate_limiter", json_null());
+	add(o, "rate_limiter", describe_rate_limiter(&d->limit));
 	add(o, "socket", json_null());
 	return o;
 }
@@ -157,8 +157,8 @@ static json_t *describe_net(const struct vmm_net *n)
 	} else {
 		add(o, "guest_mac", json_null());
 	}
-	add(o, "rx_rate_limiter", json_null());
-	add(o, "tx_rate_limiter", json_null());
+	add(o, "rx_rate_limiter", describe_rate_limiter(&n->rx_limit));
+	add(o, "tx_rate_limiter", describe_rate_limiter(&n->tx_limit));
 	return o;
 }
 

@@ -281,15 +281,19 @@ void api_put_drive(struct api_ctx *ctx, const char *id, const json_t *b,
 
 static int op_drive_patch(struct call *c)
 {
-	return vmm_patch_drive(c->v, c->id, c->str, c->err, sizeof(c->err));
+	const struct rate_limiter_patch *l = c->req;
+
+	return vmm_patch_drive(c->v, c->id, c->str, l->bytes || l->ops ? l : NULL,
+			       c->err, sizeof(c->err));
 }
 
 void api_patch_drive(struct api_ctx *ctx, const char *id, const json_t *b,
 		     struct api_response *r)
 {
-	struct call c = { .op = op_drive_patch, .id = id };
+	struct rate_limiter_patch limit;
+	struct call c = { .op = op_drive_patch, .id = id, .req = &limit };
 
-	if (api_parse_drive_patch(b, id, &c.str, c.err, sizeof(c.err)))
+	if (api_parse_drive_patch(b, id, &c.str, &limit, c.err, sizeof(c.err)))
 		refuse(r, c.err);
 	else
 		run(ctx, &c, r);
@@ -314,15 +318,21 @@ void api_put_net(struct api_ctx *ctx, const char *id, const json_t *b,
 
 static int op_net_patch(struct call *c)
 {
-	return vmm_patch_net(c->v, c->id, c->err, sizeof(c->err));
+	const struct rate_limiter_patch *l = c->req;
+
+	return vmm_patch_net(c->v, c->id, l[0].bytes || l[0].ops ? &l[0] : NULL,
+			     l[1].bytes || l[1].ops ? &l[1] : NULL, c->err,
+			     sizeof(c->err));
 }
 
 void api_patch_net(struct api_ctx *ctx, const char *id, const json_t *b,
 		   struct api_response *r)
 {
-	struct call c = { .op = op_net_patch, .id = id };
+	struct rate_limiter_patch limits[2];	/* rx, tx */
+	struct call c = { .op = op_net_patch, .id = id, .req = limits };
 
-	if (api_parse_net_patch(b, id, c.err, sizeof(c.err)))
+	if (api_parse_net_patch(b, id, &limits[0], &limits[1], c.err,
+				sizeof(c.err)))
 		refuse(r, c.err);
 	else
 		run(ctx, &c, r);

@@ -9,7 +9,6 @@
 
 #include "lib/err.h"
 
-#define NO_RATE_LIMITS	"I/O rate limiting is not supported by vmon"
 
 /* A refusal: the message in err, -EINVAL. */
 #define bad(err, len, ...) err_say(err, len, -EINVAL, __VA_ARGS__)
@@ -155,7 +154,7 @@ int api_parse_drive(const json_t *j, const char *path_id,
 		F("cache_type", J_STRING),
 		F("is_read_only", J_BOOL),
 		F("path_on_host", J_STRING),
-		F("rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+		F("rate_limiter", J_OBJECT),
 		F("io_engine", J_STRING),
 		F("socket", J_STRING, NOT(
 		  "vhost-user block devices are not supported by vmon")),
@@ -174,7 +173,9 @@ int api_parse_drive(const json_t *j, const char *path_id,
 	r->root = jv_bool(j, "is_root_device", false);
 	r->read_only = jv_bool(j, "is_read_only", false);
 	r->cache = c == 1 ? DISK_CACHE_WRITEBACK : DISK_CACHE_UNSAFE;
-	if ((ret = check_id("Drive", "drive_id", r->id, path_id, err, len)))
+	if ((ret = check_id("Drive", "drive_id", r->id, path_id, err, len)) ||
+	    (ret = api_parse_rate_limiter(j, "rate_limiter", &r->limit, err,
+					  len)))
 		return ret;
 	if (e == 1)
 		return bad(err, len, "Drive: io_engine Async: vmon does not "
@@ -191,18 +192,21 @@ int api_parse_drive(const json_t *j, const char *path_id,
 }
 
 int api_parse_drive_patch(const json_t *j, const char *path_id,
-			  const char **path, char *err, size_t len)
+			  const char **path, struct rate_limiter_patch *limit,
+			  char *err, size_t len)
 {
 	static const struct jfield f[] = {
 		F("drive_id", J_STRING, REQ),
 		F("path_on_host", J_STRING),
-		F("rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+		F("rate_limiter", J_OBJECT),
 	};
 	int ret;
 
 	if ((ret = jv_check(j, "PartialDrive", f, COUNT(f), err, len)) ||
 	    (ret = check_id("PartialDrive", "drive_id", jv_str(j, "drive_id"),
-			    path_id, err, len)))
+			    path_id, err, len)) ||
+	    (ret = api_parse_rate_limiter_patch(j, "rate_limiter", limit, err,
+						len)))
 		return ret;
 	*path = jv_str(j, "path_on_host");
 	return check_path("PartialDrive", "path_on_host", *path, err, len);
@@ -237,8 +241,8 @@ int api_parse_net(const json_t *j, const char *path_id, struct vmm_net_req *r,
 		F("guest_mac", J_STRING),
 		F("mtu", J_UINT, NOT(
 		  "vmon's network device does not advertise an MTU")),
-		F("rx_rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
-		F("tx_rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+		F("rx_rate_limiter", J_OBJECT),
+		F("tx_rate_limiter", J_OBJECT),
 	};
 	const char *mac;
 	int ret;
@@ -249,7 +253,11 @@ int api_parse_net(const json_t *j, const char *path_id, struct vmm_net_req *r,
 	r->id = jv_str(j, "iface_id");
 	r->tap = jv_str(j, "host_dev_name");
 	if ((ret = check_id("NetworkInterface", "iface_id", r->id, path_id,
-			    err, len)))
+			    err, len)) ||
+	    (ret = api_parse_rate_limiter(j, "rx_rate_limiter", &r->rx_limit,
+					  err, len)) ||
+	    (ret = api_parse_rate_limiter(j, "tx_rate_limiter", &r->tx_limit,
+					  err, len)))
 		return ret;
 	/* IFNAMSIZ is 16 with the NUL. */
 	if (!r->tap[0] || strlen(r->tap) > 15 || strpbrk(r->tap, "/: \t"))
@@ -268,20 +276,25 @@ int api_parse_net(const json_t *j, const char *path_id, struct vmm_net_req *r,
 	return 0;
 }
 
-int api_parse_net_patch(const json_t *j, const char *path_id, char *err,
-			size_t len)
+int api_parse_net_patch(const json_t *j, const char *path_id,
+			struct rate_limiter_patch *rx,
+			struct rate_limiter_patch *tx, char *err, size_t len)
 {
 	static const struct jfield f[] = {
 		F("iface_id", J_STRING, REQ),
-		F("rx_rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
-		F("tx_rate_limiter", J_OBJECT, NOT(NO_RATE_LIMITS)),
+		F("rx_rate_limiter", J_OBJECT),
+		F("tx_rate_limiter", J_OBJECT),
 	};
 	int ret;
 
-	if ((ret = jv_check(j, "PartialNetworkInterface", f, COUNT(f), err, len)))
+	if ((ret = jv_check(j, "PartialNetworkInterface", f, COUNT(f), err,
+			    len)) ||
+	    (ret = check_id("PartialNetworkInterface", "iface_id",
+			    jv_str(j, "iface_id"), path_id, err, len)) ||
+	    (ret = api_parse_rate_limiter_patch(j, "rx_rate_limiter", rx, err,
+						len)))
 		return ret;
-	return check_id("PartialNetworkInterface", "iface_id",
-			jv_str(j, "iface_id"), path_id, err, len);
+	return api_parse_rate_limiter_patch(j, "tx_rate_limiter", tx, err, len);
 }
 
 int api_parse_vsock(const json_t *j, struct vmm_vsock_req *r, char *err,
@@ -351,6 +364,22 @@ int api_parse_rate_limiter(const json_t *j, const char *field,
 	    (ret = parse_bucket(rl, "bandwidth", &out->bytes, err, len)) ||
 	    (ret = parse_bucket(rl, "ops", &out->ops, err, len)))
 		return ret;
+	return 0;
+}
+
+int api_parse_rate_limiter_patch(const json_t *j, const char *field,
+				 struct rate_limiter_patch *out, char *err,
+				 size_t len)
+{
+	const json_t *rl = jv_get(j, field);
+	int ret;
+
+	*out = (struct rate_limiter_patch){ 0 };
+	if ((ret = api_parse_rate_limiter(j, field, &out->cfg, err, len)))
+		return ret;
+	/* Firecracker's BucketUpdate: a bucket absent (or null) is kept. */
+	out->bytes = rl && jv_get(rl, "bandwidth");
+	out->ops = rl && jv_get(rl, "ops");
 	return 0;
 }
 

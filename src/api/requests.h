@@ -38,18 +38,29 @@ int api_parse_machine(const json_t *j, bool put, struct vmm_machine *r,
 /* path_id: the id in the URL (NULL in the config file). */
 int api_parse_drive(const json_t *j, const char *path_id,
 		    struct vmm_drive_req *r, char *err, size_t len);
+/* limit: the buckets given (none: rate_limiter absent or empty). */
 int api_parse_drive_patch(const json_t *j, const char *path_id,
-			  const char **path, char *err, size_t len);
+			  const char **path, struct rate_limiter_patch *limit,
+			  char *err, size_t len);
 int api_parse_net(const json_t *j, const char *path_id, struct vmm_net_req *r,
 		  char *err, size_t len);
-int api_parse_net_patch(const json_t *j, const char *path_id, char *err,
-			size_t len);
+int api_parse_net_patch(const json_t *j, const char *path_id,
+			struct rate_limiter_patch *rx,
+			struct rate_limiter_patch *tx, char *err, size_t len);
 int api_parse_vsock(const json_t *j, struct vmm_vsock_req *r, char *err,
 		    size_t len);
 /* The RateLimiter object in j's `field` (all off when absent or null). */
 int api_parse_rate_limiter(const json_t *j, const char *field,
 			   struct rate_limiter_config *out, char *err,
 			   size_t len);
+/*
+ * The same for a PATCH: out->bytes and out->ops say which buckets were
+ * given (Firecracker's BucketUpdate: given and off turns a bucket off,
+ * absent or null keeps it).
+ */
+int api_parse_rate_limiter_patch(const json_t *j, const char *field,
+				 struct rate_limiter_patch *out, char *err,
+				 size_t len);
 int api_parse_entropy(const json_t *j, struct rate_limiter_config *limit,
 		      char *err, size_t len);
 int api_parse_balloon(const json_t *j, struct balloon_config *r, char *err,

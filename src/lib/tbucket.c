@@ -158,3 +158,45 @@ uint64_t rate_limiter_wait_ns(struct rate_limiter *r, uint64_t bytes,
 
 	return a > b ? a : b;
 }
+
+void rate_limiter_give_back(struct rate_limiter *r, uint64_t bytes)
+{
+	tbucket_give_back(&r->ops, 1);
+	tbucket_give_back(&r->bytes, bytes);
+}
+
+void tbucket_charge(struct tbucket *b, uint64_t n, uint64_t now_ns)
+{
+	uint64_t avail, from_burst;
+
+	if (!tbucket_on(b) || !n)
+		return;
+	refill(b, now_ns);
+	avail = b->burst + b->tokens;
+	if (n <= avail) {
+		from_burst = n < b->burst ? n : b->burst;
+		b->burst -= from_burst;
+		b->tokens -= n - from_burst;
+		return;
+	}
+	b->debt += n - avail;
+	b->burst = b->tokens = 0;
+}
+
+void rate_limiter_patch_config(struct rate_limiter_config *c,
+			       const struct rate_limiter_patch *p)
+{
+	if (p->bytes)
+		c->bytes = p->cfg.bytes;
+	if (p->ops)
+		c->ops = p->cfg.ops;
+}
+
+void rate_limiter_patch(struct rate_limiter *r,
+			const struct rate_limiter_patch *p, uint64_t now_ns)
+{
+	if (p->bytes)
+		tbucket_init(&r->bytes, &p->cfg.bytes, now_ns);
+	if (p->ops)
+		tbucket_init(&r->ops, &p->cfg.ops, now_ns);
+}

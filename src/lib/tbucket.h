@@ -98,5 +98,29 @@ static inline bool rate_limiter_on(const struct rate_limiter *r)
 bool rate_limiter_take(struct rate_limiter *r, uint64_t bytes, uint64_t now_ns);
 uint64_t rate_limiter_wait_ns(struct rate_limiter *r, uint64_t bytes,
 			      uint64_t now_ns);
+/* Undo a successful rate_limiter_take of `bytes` that was not used. */
+void rate_limiter_give_back(struct rate_limiter *r, uint64_t bytes);
+/*
+ * Take n that was already used, whatever is left: what the bucket lacks
+ * becomes debt, paid by the refill before the next take succeeds (a
+ * received frame, whose length is known only once it is read).
+ */
+void tbucket_charge(struct tbucket *b, uint64_t n, uint64_t now_ns);
+
+/*
+ * A run-time change of a limiter (Firecracker's PATCH of a drive's or an
+ * interface's limiters, its BucketUpdate): each bucket named is replaced
+ * by a full one of the new configuration, off when that is off (size or
+ * refill_time 0); a bucket not named stays as it is.
+ */
+struct rate_limiter_patch {
+	struct rate_limiter_config cfg;
+	bool bytes, ops;	/* the bucket was given */
+};
+
+void rate_limiter_patch_config(struct rate_limiter_config *c,
+			       const struct rate_limiter_patch *p);
+void rate_limiter_patch(struct rate_limiter *r,
+			const struct rate_limiter_patch *p, uint64_t now_ns);
 
 #endif

@@ -194,6 +194,19 @@ struct virtio_blk *vm_blk_by_id(struct vm *vm, const char *id)
 	return NULL;
 }
 
+struct virtio_net *vm_net_by_id(struct vm *vm, const char *id)
+{
+	struct virtio_devices *vds = vm->virtio;
+
+	for (unsigned int i = 0; vds && id && i < vds->nr; i++) {
+		struct virtio_net *n = virtio_net_of(vds->dev[i]->vd);
+
+		if (n && !strcmp(n->id, id))
+			return n;
+	}
+	return NULL;
+}
+
 struct virtio_balloon *vm_balloon(struct vm *vm)
 {
 	return virtio_balloon_of(virtio_devices_find(vm, VIRTIO_ID_BALLOON));

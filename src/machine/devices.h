@@ -13,6 +13,7 @@
 struct vm;
 struct virtio_balloon;
 struct virtio_blk;
+struct virtio_net;
 struct virtio_pci;
 
 #define VIRTIO_MAX_DEVICES	31	/* PCI slots 1-31 */
@@ -31,6 +32,7 @@ struct virtio_dev *virtio_devices_find(struct vm *vm, uint16_t type);
  * block device with this drive id, the balloon.
  */
 struct virtio_blk *vm_blk_by_id(struct vm *vm, const char *id);
+struct virtio_net *vm_net_by_id(struct vm *vm, const char *id);
 struct virtio_balloon *vm_balloon(struct vm *vm);
 /* Reset and free them.  No vCPU may be running. */
 void virtio_devices_destroy(struct vm *vm);

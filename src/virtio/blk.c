@@ -343,7 +343,8 @@ void blk_serve(struct virtio_blk *b, struct virtq *vq)
 	 * largest queue, and the walker refuses more chains in flight than
 	 * the queue size (rule 13).
 	 */
-	while (virtq_avail_pending(vq) && (r = slot_get(b))) {
+	while (virtq_avail_pending(vq) && !b->limit.waiting &&
+	       (r = slot_get(b))) {
 		const char *why = NULL;
 
 		virtq_chain_init(&c, r->iov, BLK_QUEUE_SIZE);
@@ -355,6 +356,12 @@ void blk_serve(struct virtio_blk *b, struct virtq *vq)
 			slot_put(b, r);
 			metrics_inc(&b->metrics, BLK_M_INVALID_REQS);
 			virtio_fail(&b->vd, "request %u: %s", c.head, why);
+			break;
+		}
+		if (!blk_limit_take(b, r)) {
+			/* Untouched but for GET_ID's serial, written again. */
+			virtq_unpop(vq);
+			slot_put(b, r);
 			break;
 		}
 		dispatch(b, r);
@@ -420,6 +427,7 @@ static void blk_reset(struct virtio_dev *vd)
 	b->draining = true;
 	b->io->ops->drain(b->io);
 	b->draining = false;
+	throttle_forget(&b->limit);	/* what waited went with the ring */
 	slots_reset(b);
 	b->need_irq = false;
 	b->dsync_writes = false;
@@ -436,6 +444,7 @@ static void blk_destroy(struct virtio_dev *vd)
 			evloop_del(b->loop, b->io->event_fd);
 		b->io->ops->destroy(b->io);
 	}
+	throttle_destroy(&b->limit);
 	if (b->registry)
 		metrics_unregister(b->registry, &b->metrics);
 	if (b->fd >= 0) {
@@ -557,6 +566,7 @@ int virtio_blk_new(const struct blk_params *p, struct virtio_blk **out,
 	if (!b)
 		return say(err, errlen, -ENOMEM, "out of memory");
 	b->fd = -1;
+	b->limit.timer_fd = -1;
 	b->loop = p->loop;
 	b->cache = dc->cache;
 	b->disk.read_only = dc->read_only;
@@ -600,6 +610,8 @@ int virtio_blk_new(const struct blk_params *p, struct virtio_blk **out,
 		}
 	}
 	blk_poll_setup(&b->poll);
+	if ((ret = blk_limit_init(b, &dc->limit, err, errlen)))
+		goto err;
 	b->io->done = finish;
 	b->io->opaque = b;
 	if (b->io->event_fd >= 0 && b->loop &&

@@ -41,6 +41,12 @@
  *   unknown flags, or unmap on DISCARD                  UNSUPP (5.2.6.2)
  *   unknown type (GET_LIFETIME, SECURE_ERASE, zoned...) UNSUPP
  *
+ * Rate limit (Firecracker's Drive.rate_limiter, blk_limit.c): a request
+ * costs one operation and, for IN and OUT, its data bytes (FLUSH, GET_ID,
+ * DISCARD, WRITE_ZEROES and refused requests: no bytes).  One the buckets
+ * do not allow yet goes back into the ring untouched (virtq_unpop) and the
+ * queue is served again by a timer; PATCH /drives may change the limit.
+ *
  * Cache modes (struct disk_config): writeback makes FLUSH an fdatasync; unsafe
  * completes it at once without touching the file.  In writeback mode a
  * driver that does not accept FLUSH gets every write made durable
@@ -54,6 +60,8 @@
 #include <sys/uio.h>
 
 #include "lib/metrics.h"
+#include "lib/tbucket.h"
+#include "virtio/throttle.h"
 #include "virtio/virtio.h"
 
 struct evloop;
@@ -71,6 +79,7 @@ struct disk_config {
 	bool read_only;
 	bool is_root;		/* Firecracker's is_root_device */
 	enum disk_cache cache;
+	struct rate_limiter_config limit;	/* all off: none */
 };
 
 /* Feature bits (5.2.3). */
@@ -212,6 +221,7 @@ struct virtio_blk {
 	bool draining;			/* reset: finish, do not complete */
 	bool need_irq;			/* chains pushed since the last check */
 	struct blk_poll poll;
+	struct throttle limit;		/* requests wait while .waiting */
 	struct blk_io *io;
 	struct evloop *loop;
 	struct metrics *registry;
@@ -256,6 +266,11 @@ void blk_poll_adapt(struct blk_poll *p, uint64_t window, bool hit,
 /* The long window after a notification found work, or not. */
 void blk_poll_kick_result(struct blk_poll *p, bool hit);
 void blk_settle(struct virtio_blk *b, struct virtq *vq, bool kicked);
+/* blk_limit.c: may parsed request r go now?  False: it must wait (the
+ * caller puts it back). */
+bool blk_limit_take(struct virtio_blk *b, const struct blk_req *r);
+int blk_limit_init(struct virtio_blk *b, const struct rate_limiter_config *c,
+		   char *err, size_t errlen);
 
 /* vd as the block device it is, or NULL when it is another type. */
 struct virtio_blk *virtio_blk_of(struct virtio_dev *vd);
@@ -267,6 +282,15 @@ struct virtio_blk *virtio_blk_of(struct virtio_dev *vd);
  * with the new capacity.  VMM thread.  0 or -errno with a message.
  */
 int virtio_blk_set_media(struct virtio_blk *b, const char *path, char *err,
+			 size_t errlen);
+
+/*
+ * Change the rate limit on a running device (PATCH /drives/{id}
+ * rate_limiter): the buckets p names are replaced, full.  VMM thread.
+ * 0 or -errno with a message.
+ */
+int virtio_blk_set_limit(struct virtio_blk *b,
+			 const struct rate_limiter_patch *p, char *err,
 			 size_t errlen);
 
 #endif

@@ -127,8 +127,9 @@ static bool poll_queue(struct virtio_blk *b, struct virtq *vq, uint64_t window,
 			blk_poll_adapt(p, window, true, t - from);
 			window = p->cur_ns;
 			blk_serve(b, vq);
-			if (b->io->inflight || !window)
-				return true;	/* its completion wakes us */
+			/* Its completion, or the limiter's timer, wakes us. */
+			if (b->io->inflight || !window || b->limit.waiting)
+				return true;
 			from = clock_mono_ns();
 			continue;
 		}
@@ -179,13 +180,16 @@ void blk_settle(struct virtio_blk *b, struct virtq *vq, bool kicked)
 {
 	uint64_t window;
 
+	/* Throttled: the limiter's timer serves the queue, nothing spins. */
+	if (b->limit.waiting)
+		return;
 	if (!b->io->inflight && blk_usable(b, vq)) {
 		window = kicked ? kick_window(&b->poll) :
 				  blk_poll_window(&b->poll);
 		if (window && !poll_queue(b, vq, window, kicked))
 			return;
 	}
-	while (blk_usable(b, vq)) {
+	while (blk_usable(b, vq) && !b->limit.waiting) {
 		virtq_set_notification(vq, true);
 		if (!virtq_avail_pending(vq))
 			break;

@@ -185,6 +185,76 @@ static uint32_t tx_frame(struct virtio_net *net, const struct virtq_chain *c)
 	return c->out_bytes - NET_HDR_LEN;
 }
 
+/* ---- Rate limits -------------------------------------------------------- */
+
+/* A transmit frame: one operation, its length without the header. */
+static bool tx_limit_take(struct virtio_net *net, const struct virtq_chain *c)
+{
+	uint32_t len = c->out_bytes > NET_HDR_LEN ? c->out_bytes - NET_HDR_LEN : 0;
+
+	return throttle_take(&net->tx_limit, len);
+}
+
+static void tx_fire(void *opaque)
+{
+	struct virtio_net *net = opaque;
+
+	virtio_queue_kick(&net->vd, NET_TXQ);
+}
+
+static void rx_process(struct virtio_net *net);
+
+static void rx_fire(void *opaque)
+{
+	rx_process(opaque);	/* puts the TAP back on the loop */
+}
+
+/*
+ * Before a read: an operation and one byte (the length is not known yet);
+ * the rest of the frame is charged once it is read (rx_limit_charge).
+ */
+static bool rx_limit_take(struct virtio_net *net)
+{
+	return throttle_take(&net->rx_limit, 1);
+}
+
+static void rx_limit_charge(struct virtio_net *net, ssize_t n)
+{
+	if (n > NET_HDR_LEN + 1)
+		throttle_charge(&net->rx_limit, (uint64_t)n - NET_HDR_LEN - 1);
+}
+
+static int limits_init(struct virtio_net *net, const struct virtio_net_params *p)
+{
+	int ret = throttle_init(&net->rx_limit, p->rx_limit, p->loop, &net->vd,
+				rx_fire, net);
+
+	if (ret)
+		return ret;
+	ret = throttle_init(&net->tx_limit, p->tx_limit, p->loop, &net->vd,
+			    tx_fire, net);
+	if (ret)
+		throttle_destroy(&net->rx_limit);
+	return ret;
+}
+
+int virtio_net_set_limits(struct virtio_net *net,
+			  const struct rate_limiter_patch *rx,
+			  const struct rate_limiter_patch *tx)
+{
+	int ret = 0;
+
+	virtio_lock(&net->vd);
+	if (rx)
+		ret = throttle_update(&net->rx_limit, rx);
+	if (!ret && tx)
+		ret = throttle_update(&net->tx_limit, tx);
+	virtio_unlock(&net->vd);
+	return ret;
+}
+
+/* ---- Transmit, continued --------------------------------------------------- */
+
 static void tx_process(struct virtio_net *net, struct virtq *vq)
 {
 	struct virtq_chain c;
@@ -193,8 +263,15 @@ static void tx_process(struct virtio_net *net, struct virtq *vq)
 
 	count(net, NET_M_TX_QUEUE_EVENTS, 1);
 	virtq_chain_init(&c, net->tx_iov, NET_QUEUE_SIZE);
-	while (served < NET_TX_BATCH && virtq_pop(vq, &c) > 0) {
-		uint32_t n = tx_frame(net, &c);
+	while (served < NET_TX_BATCH && !net->tx_limit.waiting &&
+	       virtq_pop(vq, &c) > 0) {
+		uint32_t n;
+
+		if (!tx_limit_take(net, &c)) {
+			virtq_unpop(vq);	/* the timer sends it */
+			break;
+		}
+		n = tx_frame(net, &c);
 
 		virtq_push(vq, c.head, 0);	/* transmit buffers: nothing written */
 		served++;
@@ -329,8 +406,11 @@ static void rx_complete(struct virtio_net *net, struct virtq *vq, size_t n)
 	count(net, NET_M_RX_BYTES, n - NET_HDR_LEN);
 }
 
-/* Read one frame into the held chains: 1 read, 0 nothing to read, -1 stop. */
-static int rx_frame(struct virtio_net *net, struct virtq *vq)
+/*
+ * Read one frame into the held chains: the bytes read (> 0), 0 nothing to
+ * read, -1 stop.
+ */
+static ssize_t rx_frame(struct virtio_net *net, struct virtq *vq)
 {
 	ssize_t n;
 
@@ -365,19 +445,20 @@ static int rx_frame(struct virtio_net *net, struct virtq *vq)
 				(unsigned long long)net->rx_room,
 				(unsigned long long)net_counter(net,
 							NET_M_RX_DROPPED));
-		return 1;
+		return n;
 	}
 	rx_complete(net, vq, (size_t)n);
-	return 1;
+	return n;
 }
 
 static void rx_process(struct virtio_net *net)
 {
 	struct virtq *vq = rx_queue(net);
 	unsigned int frames = 0, pushed = 0;
+	ssize_t n;
 
-	if (!vq || net->tap_gone) {
-		watch(net, false);
+	if (!vq || net->tap_gone || net->rx_limit.waiting) {
+		watch(net, false);	/* throttled: until the timer */
 		return;
 	}
 	while (frames < NET_RX_BATCH) {
@@ -392,9 +473,17 @@ static void rx_process(struct virtio_net *net)
 			watch(net, false);
 			break;
 		}
-		watch(net, true);
-		if (rx_frame(net, vq) <= 0)
+		if (!rx_limit_take(net)) {
+			/* Frames wait in the TAP's queue, not dropped here. */
+			watch(net, false);
 			break;
+		}
+		watch(net, true);
+		if ((n = rx_frame(net, vq)) <= 0) {
+			throttle_give_back(&net->rx_limit, 1);
+			break;
+		}
+		rx_limit_charge(net, n);
 		frames++;
 	}
 	if (frames || pushed)
@@ -490,9 +579,12 @@ static void net_reset(struct virtio_dev *vd)
 	/*
 	 * The held chains went with the rings.  The fd stays as it is: this
 	 * may run on a vCPU thread, and the loop's thread turns it off when
-	 * it next fires and finds no queue (rx_process).
+	 * it next fires and finds no queue (rx_process).  What waited for a
+	 * limiter's timer went with the rings too.
 	 */
 	rx_forget(to_net(vd));
+	throttle_forget(&to_net(vd)->rx_limit);
+	throttle_forget(&to_net(vd)->tx_limit);
 }
 
 static void net_destroy(struct virtio_dev *vd)
@@ -514,6 +606,8 @@ static void net_destroy(struct virtio_dev *vd)
 	if (!net->tap_gone)
 		evloop_del(net->loop, net->fd);
 	close(net->fd);
+	throttle_destroy(&net->rx_limit);
+	throttle_destroy(&net->tx_limit);
 	if (net->registry)
 		metrics_unregister(net->registry, &net->metrics);
 	free(net);
@@ -560,6 +654,14 @@ struct virtio_net *virtio_net_new(const struct virtio_net_params *p)
 	};
 	net->fd = p->fd;
 	net->loop = p->loop;
+	snprintf(net->id, sizeof(net->id), "%s", p->id ? p->id : "");
+	if ((ret = limits_init(net, p))) {
+		log_error("TAP %s: rate limiter: %s", p->tap ? p->tap : "?",
+			  strerror(-ret));
+		close(p->fd);
+		free(net);
+		return NULL;
+	}
 	net->set_offload = tap_set_offload;
 	memcpy(net->mac, p->mac, 6);
 	snprintf(net->tap, sizeof(net->tap), "%s", p->tap ? p->tap : "?");
@@ -570,6 +672,8 @@ struct virtio_net *virtio_net_new(const struct virtio_net_params *p)
 	/* Off until the driver gives receive buffers (EPOLLERR still comes). */
 	if ((ret = evloop_add(p->loop, p->fd, 0, on_tap, net))) {
 		log_error("cannot watch TAP %s: %s", net->tap, strerror(-ret));
+		throttle_destroy(&net->rx_limit);
+		throttle_destroy(&net->tx_limit);
 		close(p->fd);
 		free(net);
 		return NULL;
@@ -579,6 +683,11 @@ struct virtio_net *virtio_net_new(const struct virtio_net_params *p)
 		metrics_register(p->registry, &net->metrics);
 	}
 	return net;
+}
+
+struct virtio_net *virtio_net_of(struct virtio_dev *vd)
+{
+	return vd && vd->ops == &net_ops ? to_net(vd) : NULL;
 }
 
 void virtio_net_default_mac(const char *tap, unsigned long pid, uint8_t mac[6])
@@ -600,7 +709,9 @@ struct virtio_net *virtio_net_from_config(const struct net_config *cfg,
 					  struct vmon_err *e)
 {
 	struct virtio_net_params p = { .tap = cfg->tap, .loop = loop,
-				       .registry = registry };
+				       .registry = registry, .id = cfg->id,
+				       .rx_limit = &cfg->rx_limit,
+				       .tx_limit = &cfg->tx_limit };
 	char err[256], name[METRICS_NAME_MAX];
 	struct virtio_net *net;
 	bool existed = cfg->tap && if_nametoindex(cfg->tap) != 0;

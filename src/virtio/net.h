@@ -16,6 +16,17 @@
  * spin the loop); each notification or wake-up serves at most
  * NET_TX_BATCH / NET_RX_BATCH frames before yielding.
  *
+ * Rate limits (Firecracker's rx_rate_limiter and tx_rate_limiter; net.c,
+ * "Rate limits"): a frame costs one operation and its length (the
+ * Ethernet frame, the virtio-net header excluded).  A transmit chain the
+ * limiter refuses goes back into the ring and the queue waits for a
+ * timer; when receiving is refused the TAP's fd goes off the loop until
+ * the timer, so frames wait in the kernel's TAP queue, as in
+ * Firecracker.  A received frame's length is known only once it is read,
+ * so receiving needs one operation and one byte of budget and the rest
+ * of the frame is charged after the read (as debt if the bucket lacks
+ * it).  PATCH /network-interfaces may change either limit.
+ *
  * Guest input (shared/guides/guest-input.md rule 15): a transmit chain
  * shorter than the header plus an Ethernet header, longer than
  * NET_HDR_LEN + NET_FRAME_MAX, with device-writable buffers, or whose
@@ -36,6 +47,8 @@
 #include "core/evloop.h"
 #include "lib/err.h"
 #include "lib/metrics.h"
+#include "lib/tbucket.h"
+#include "virtio/throttle.h"
 #include "virtio/virtio.h"
 
 /* An interface, as the configuration gives it. */
@@ -44,6 +57,8 @@ struct net_config {
 	const char *tap;	/* host TAP device name */
 	uint8_t mac[6];
 	bool has_mac;		/* else a locally administered one is made */
+	/* Firecracker's rx_rate_limiter, tx_rate_limiter; all off: none. */
+	struct rate_limiter_config rx_limit, tx_limit;
 };
 
 /* Feature bits (5.1.3). */
@@ -164,6 +179,8 @@ struct virtio_net {
 
 	struct metrics_group metrics;
 	struct ratelimit rl;
+	char id[72];			/* iface_id, or "" */
+	struct throttle rx_limit, tx_limit;
 };
 
 struct virtio_net_params {
@@ -173,6 +190,9 @@ struct virtio_net_params {
 	uint8_t mac[6];
 	struct evloop *loop;
 	struct metrics *registry;	/* NULL: counters not registered */
+	const char *id;			/* iface_id; may be NULL */
+	/* NULL or all off: no limit. */
+	const struct rate_limiter_config *rx_limit, *tx_limit;
 };
 
 /*
@@ -190,6 +210,18 @@ struct virtio_net *virtio_net_from_config(const struct net_config *cfg,
 					  struct evloop *loop,
 					  struct metrics *registry,
 					  struct vmon_err *e);
+
+/* vd as the network device it is, or NULL when it is another type. */
+struct virtio_net *virtio_net_of(struct virtio_dev *vd);
+
+/*
+ * Change the rate limits on a running device (PATCH
+ * /network-interfaces/{id}): the buckets each patch names are replaced,
+ * full; rx or tx NULL changes nothing there.  VMM thread.  0 or -EINVAL.
+ */
+int virtio_net_set_limits(struct virtio_net *net,
+			  const struct rate_limiter_patch *rx,
+			  const struct rate_limiter_patch *tx);
 
 /* 02:xx:xx:xx:xx:xx, from a hash of the TAP name and pid. */
 void virtio_net_default_mac(const char *tap, unsigned long pid,

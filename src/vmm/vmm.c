@@ -342,6 +342,7 @@ void vmm_config_view(struct vmm *v, struct vm_config *c)
 		c->disks[i] = (struct disk_config){
 			.id = d->id, .path = d->path, .read_only = d->read_only,
 			.is_root = d->root, .cache = d->cache,
+			.limit = d->limit,
 		};
 	}
 	c->nr_disks = v->nr_drives;
@@ -349,6 +350,8 @@ void vmm_config_view(struct vmm *v, struct vm_config *c)
 		c->nets[i] = (struct net_config){
 			.id = v->nets[i].id, .tap = v->nets[i].tap,
 			.has_mac = v->nets[i].has_mac,
+			.rx_limit = v->nets[i].rx_limit,
+			.tx_limit = v->nets[i].tx_limit,
 		};
 		memcpy(c->nets[i].mac, v->nets[i].mac, 6);
 	}

@@ -52,12 +52,14 @@ struct vmm_drive_req {
 	const char *id, *path, *partuuid;
 	bool root, read_only;
 	enum disk_cache cache;
+	struct rate_limiter_config limit;	/* all off: none */
 };
 
 struct vmm_net_req {
 	const char *id, *tap;
 	uint8_t mac[6];
 	bool has_mac;
+	struct rate_limiter_config rx_limit, tx_limit;
 };
 
 struct vmm_vsock_req {
@@ -83,12 +85,14 @@ struct vmm_drive {
 	char *id, *path, *partuuid;
 	bool root, read_only;
 	enum disk_cache cache;
+	struct rate_limiter_config limit;
 };
 
 struct vmm_net {
 	char *id, *tap;
 	uint8_t mac[6];
 	bool has_mac;
+	struct rate_limiter_config rx_limit, tx_limit;
 };
 
 struct vmm {
@@ -162,12 +166,19 @@ int vmm_set_machine(struct vmm *v, const struct vmm_machine *r, char *err,
 		    size_t len);
 int vmm_put_drive(struct vmm *v, const struct vmm_drive_req *r, char *err,
 		  size_t len);
-/* A media change on a running VM: path may be NULL (nothing to change). */
+/*
+ * On a running VM: a media change (path) and a new rate limit (limit);
+ * either may be NULL (nothing to change there).
+ */
 int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
-		    char *err, size_t len);
+		    const struct rate_limiter_patch *limit, char *err,
+		    size_t len);
 int vmm_put_net(struct vmm *v, const struct vmm_net_req *r, char *err,
 		size_t len);
-int vmm_patch_net(struct vmm *v, const char *id, char *err, size_t len);
+/* New rate limits on a running VM; rx or tx NULL: no change there. */
+int vmm_patch_net(struct vmm *v, const char *id,
+		  const struct rate_limiter_patch *rx,
+		  const struct rate_limiter_patch *tx, char *err, size_t len);
 int vmm_put_vsock(struct vmm *v, const struct vmm_vsock_req *r, char *err,
 		  size_t len);
 int vmm_put_entropy(struct vmm *v, const struct rate_limiter_config *limit,

@@ -17,6 +17,7 @@
 #include "machine/devices.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
+#include "virtio/net.h"
 
 void vmm_free_drive(struct vmm_drive *d)
 {
@@ -61,7 +62,8 @@ int vmm_put_drive(struct vmm *v, const struct vmm_drive_req *r, char *err,
 	c.disks[i] = (struct disk_config){ .id = r->id, .path = r->path,
 					   .read_only = r->read_only,
 					   .is_root = r->root,
-					   .cache = r->cache };
+					   .cache = r->cache,
+					   .limit = r->limit };
 	if ((ret = vm_config_check(&c, err, len)))
 		return ret;
 	if ((ret = vmm_check_file("path_on_host", r->path,
@@ -70,6 +72,7 @@ int vmm_put_drive(struct vmm *v, const struct vmm_drive_req *r, char *err,
 	d.root = r->root;
 	d.read_only = r->read_only;
 	d.cache = r->cache;
+	d.limit = r->limit;
 	if (vmm_set_str(&d.id, r->id) || vmm_set_str(&d.path, r->path) ||
 	    vmm_set_str(&d.partuuid, r->partuuid)) {
 		vmm_free_drive(&d);
@@ -91,32 +94,20 @@ int vmm_put_drive(struct vmm *v, const struct vmm_drive_req *r, char *err,
 	return 0;
 }
 
-int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
-		    char *err, size_t len)
+/* Firecracker's semantics: same drive, new file, new capacity. */
+static int patch_media(struct vmm *v, struct vmm_drive *d,
+		       struct virtio_blk *b, const char *path, char *err,
+		       size_t len)
 {
-	struct vmm_drive *d;
-	struct virtio_blk *b;
 	char *copy;
 	size_t i;
 	int ret;
 
-	if ((ret = vmm_post_boot(v, "PATCH /drives (a media change)", err, len)))
-		return ret;
-	d = find_drive(v, id);
-	if (!d)
-		return err_say(err, len, -ENOENT, "no drive '%s'", id);
-	if (!path)
-		return 0;
 	if ((ret = vmm_check_file("path_on_host", path,
 			      d->read_only ? O_RDONLY : O_RDWR, err, len)))
 		return ret;
-	b = vm_blk_by_id(&v->vm, id);
-	if (!b)
-		return err_say(err, len, -ENODEV, "drive '%s' has no virtio-block "
-			   "device", id);
 	if (!(copy = strdup(path)))
 		return err_say(err, len, -ENOMEM, "out of memory");
-	/* Firecracker's semantics: same drive, new file, new capacity. */
 	if ((ret = virtio_blk_set_media(b, path, err, len))) {
 		free(copy);
 		return ret;
@@ -125,6 +116,48 @@ int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
 	v->cfg.disks[i].path = v->vm.cfg.disks[i].path = copy;
 	free(d->path);
 	d->path = copy;
+	return 0;
+}
+
+/* The device's limiter, then what /vm/config shows (VMM thread). */
+static int patch_drive_limit(struct vmm *v, struct vmm_drive *d,
+			     struct virtio_blk *b,
+			     const struct rate_limiter_patch *limit, char *err,
+			     size_t len)
+{
+	size_t i = (size_t)(d - v->drives);
+	int ret;
+
+	if ((ret = virtio_blk_set_limit(b, limit, err, len)))
+		return ret;
+	rate_limiter_patch_config(&d->limit, limit);
+	v->cfg.disks[i].limit = v->vm.cfg.disks[i].limit = d->limit;
+	return 0;
+}
+
+int vmm_patch_drive(struct vmm *v, const char *id, const char *path,
+		    const struct rate_limiter_patch *limit, char *err,
+		    size_t len)
+{
+	struct vmm_drive *d;
+	struct virtio_blk *b;
+	int ret;
+
+	if ((ret = vmm_post_boot(v, "PATCH /drives", err, len)))
+		return ret;
+	d = find_drive(v, id);
+	if (!d)
+		return err_say(err, len, -ENOENT, "no drive '%s'", id);
+	if (!path && !limit)
+		return 0;
+	b = vm_blk_by_id(&v->vm, id);
+	if (!b)
+		return err_say(err, len, -ENODEV, "drive '%s' has no virtio-block "
+			   "device", id);
+	if (path && (ret = patch_media(v, d, b, path, err, len)))
+		return ret;
+	if (limit)
+		return patch_drive_limit(v, d, b, limit, err, len);
 	return 0;
 }
 
@@ -153,12 +186,16 @@ int vmm_put_net(struct vmm *v, const struct vmm_net_req *r, char *err,
 	vmm_config_view(v, &c);
 	i = old ? (unsigned int)(old - v->nets) : c.nr_nets++;
 	c.nets[i] = (struct net_config){ .id = r->id, .tap = r->tap,
-					 .has_mac = r->has_mac };
+					 .has_mac = r->has_mac,
+					 .rx_limit = r->rx_limit,
+					 .tx_limit = r->tx_limit };
 	memcpy(c.nets[i].mac, r->mac, 6);
 	if ((ret = vm_config_check(&c, err, len)))
 		return ret;
 	memcpy(n.mac, r->mac, 6);
 	n.has_mac = r->has_mac;
+	n.rx_limit = r->rx_limit;
+	n.tx_limit = r->tx_limit;
 	if (vmm_set_str(&n.id, r->id) || vmm_set_str(&n.tap, r->tap)) {
 		vmm_free_net(&n);
 		return err_say(err, len, -ENOMEM, "out of memory");
@@ -171,15 +208,35 @@ int vmm_put_net(struct vmm *v, const struct vmm_net_req *r, char *err,
 	return 0;
 }
 
-int vmm_patch_net(struct vmm *v, const char *id, char *err, size_t len)
+int vmm_patch_net(struct vmm *v, const char *id,
+		  const struct rate_limiter_patch *rx,
+		  const struct rate_limiter_patch *tx, char *err, size_t len)
 {
+	struct vmm_net *n;
+	struct virtio_net *dev;
+	size_t i;
 	int ret;
 
 	if ((ret = vmm_post_boot(v, "PATCH /network-interfaces", err, len)))
 		return ret;
-	if (!find_net(v, id))
+	if (!(n = find_net(v, id)))
 		return err_say(err, len, -ENOENT, "no network interface '%s'", id);
-	return 0;	/* only rate limiters could change, and vmon has none */
+	if (!rx && !tx)
+		return 0;
+	if (!(dev = vm_net_by_id(&v->vm, id)))
+		return err_say(err, len, -ENODEV, "network interface '%s' has no "
+			       "virtio-net device", id);
+	if ((ret = virtio_net_set_limits(dev, rx, tx)))
+		return err_say(err, len, ret, "network interface '%s': no event "
+			       "loop for a rate limiter", id);
+	if (rx)
+		rate_limiter_patch_config(&n->rx_limit, rx);
+	if (tx)
+		rate_limiter_patch_config(&n->tx_limit, tx);
+	i = (size_t)(n - v->nets);
+	v->cfg.nets[i].rx_limit = v->vm.cfg.nets[i].rx_limit = n->rx_limit;
+	v->cfg.nets[i].tx_limit = v->vm.cfg.nets[i].tx_limit = n->tx_limit;
+	return 0;
 }
 
 int vmm_put_vsock(struct vmm *v, const struct vmm_vsock_req *r, char *err,

@@ -167,6 +167,7 @@ static void machine_config_fields(void **state)
 static void drive_fields(void **state)
 {
 	struct vmm_drive_req d;
+	struct rate_limiter_patch lp;
 	const char *path;
 	json_t *j;
 
@@ -196,8 +197,9 @@ static void drive_fields(void **state)
 	json_decref(j);
 	j = js("{\"drive_id\":\"a\",\"path_on_host\":\"/x\",\"is_root_device\":"
 	       "false,\"rate_limiter\":{\"ops\":{\"size\":1,\"refill_time\":1}}}");
-	expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)),
-		   "rate limiting is not supported");
+	assert_int_equal(api_parse_drive(j, "a", &d, err, sizeof(err)), 0);
+	assert_int_equal(d.limit.ops.size, 1);
+	assert_int_equal(d.limit.bytes.size, 0);
 	json_decref(j);
 	j = js("{\"drive_id\":\"a\",\"path_on_host\":\"/x\",\"is_root_device\":"
 	       "false,\"io_engine\":\"Async\"}");
@@ -208,8 +210,9 @@ static void drive_fields(void **state)
 	json_decref(j);
 
 	j = js("{\"drive_id\":\"a\",\"path_on_host\":\"/new\"}");
-	assert_int_equal(api_parse_drive_patch(j, "a", &path, err,
+	assert_int_equal(api_parse_drive_patch(j, "a", &path, &lp, err,
 					       sizeof(err)), 0);
+	assert_false(lp.bytes || lp.ops);
 	assert_string_equal(path, "/new");
 	json_decref(j);
 }
@@ -316,6 +319,104 @@ static void entropy_rate_limiter(void **state)
 	json_decref(j);
 }
 
+/*
+ * Drives' and interfaces' limiters: PUT takes the RateLimiter object,
+ * PATCH says which buckets it names (Firecracker's BucketUpdate), and bad
+ * bodies are refused the same way in every place.
+ */
+static void drive_net_rate_limiters(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "{\"bytes\":{}}", "unknown field 'bytes'" },
+		{ "{\"ops\":{\"size\":1,\"refill_time\":1,\"x\":1}}",
+		  "unknown field 'x'" },
+		{ "{\"ops\":{\"size\":-1,\"refill_time\":1}}", "'size' must be" },
+		{ "{\"bandwidth\":{\"size\":1,\"refill_time\":-5}}",
+		  "refill_time" },
+		{ "{\"bandwidth\":{\"size\":1125899906842625,"
+		  "\"refill_time\":1}}", "'size' must be" },
+		{ "{\"bandwidth\":{\"size\":1,\"one_time_burst\":"
+		  "1125899906842625,\"refill_time\":1}}", "one_time_burst" },
+		{ "{\"ops\":{\"size\":1,\"refill_time\":3600001}}",
+		  "refill_time" },
+		{ "{\"ops\":{\"size\":1}}", "missing field 'refill_time'" },
+		{ "{\"ops\":{\"size\":1.5,\"refill_time\":1}}", "size" },
+		{ "[1]", "must be an object" },
+		{ "{\"ops\":7}", "must be an object" },
+	};
+	struct rate_limiter_patch rx, tx, lp;
+	struct vmm_drive_req d;
+	struct vmm_net_req n;
+	const char *path;
+	char body[512];
+	json_t *j;
+
+	(void)state;
+	j = js("{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\","
+	       "\"rx_rate_limiter\":{\"bandwidth\":{\"size\":1000,"
+	       "\"refill_time\":10}},\"tx_rate_limiter\":{\"ops\":"
+	       "{\"size\":5,\"one_time_burst\":7,\"refill_time\":100}}}");
+	assert_int_equal(api_parse_net(j, "eth0", &n, err, sizeof(err)), 0);
+	assert_int_equal(n.rx_limit.bytes.size, 1000);
+	assert_int_equal(n.rx_limit.bytes.refill_ms, 10);
+	assert_int_equal(n.rx_limit.ops.size, 0);
+	assert_int_equal(n.tx_limit.ops.size, 5);
+	assert_int_equal(n.tx_limit.ops.one_time_burst, 7);
+	assert_int_equal(n.tx_limit.bytes.size, 0);
+	json_decref(j);
+
+	/* PATCH: a bucket named (even off) is replaced, one absent kept. */
+	j = js("{\"iface_id\":\"eth0\",\"rx_rate_limiter\":{\"ops\":"
+	       "{\"size\":0,\"refill_time\":0},\"bandwidth\":null}}");
+	assert_int_equal(api_parse_net_patch(j, "eth0", &rx, &tx, err,
+					     sizeof(err)), 0);
+	assert_true(rx.ops && !rx.bytes);
+	assert_false(tx.ops || tx.bytes);
+	json_decref(j);
+	j = js("{\"drive_id\":\"a\",\"rate_limiter\":{\"bandwidth\":"
+	       "{\"size\":4096,\"refill_time\":1000}}}");
+	assert_int_equal(api_parse_drive_patch(j, "a", &path, &lp, err,
+					       sizeof(err)), 0);
+	assert_null(path);
+	assert_true(lp.bytes && !lp.ops);
+	assert_int_equal(lp.cfg.bytes.size, 4096);
+	json_decref(j);
+	j = js("{\"drive_id\":\"a\",\"rate_limiter\":{}}");
+	assert_int_equal(api_parse_drive_patch(j, "a", &path, &lp, err,
+					       sizeof(err)), 0);
+	assert_false(lp.bytes || lp.ops);
+	json_decref(j);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), "{\"drive_id\":\"a\","
+			 "\"path_on_host\":\"/x\",\"is_root_device\":false,"
+			 "\"rate_limiter\":%s}", bad[i][0]);
+		j = js(body);
+		expect_err(api_parse_drive(j, "a", &d, err, sizeof(err)),
+			   bad[i][1]);
+		json_decref(j);
+		snprintf(body, sizeof(body), "{\"drive_id\":\"a\","
+			 "\"rate_limiter\":%s}", bad[i][0]);
+		j = js(body);
+		expect_err(api_parse_drive_patch(j, "a", &path, &lp, err,
+						 sizeof(err)), bad[i][1]);
+		json_decref(j);
+		snprintf(body, sizeof(body), "{\"iface_id\":\"e\","
+			 "\"host_dev_name\":\"tap0\",\"tx_rate_limiter\":%s}",
+			 bad[i][0]);
+		j = js(body);
+		expect_err(api_parse_net(j, "e", &n, err, sizeof(err)),
+			   bad[i][1]);
+		json_decref(j);
+		snprintf(body, sizeof(body), "{\"iface_id\":\"e\","
+			 "\"rx_rate_limiter\":%s}", bad[i][0]);
+		j = js(body);
+		expect_err(api_parse_net_patch(j, "e", &rx, &tx, err,
+					       sizeof(err)), bad[i][1]);
+		json_decref(j);
+	}
+}
+
 static void actions_logger_metrics(void **state)
 {
 	struct vmm_logger_req l;
@@ -417,7 +518,7 @@ static void vmm_rules_before_start(void **state)
 	assert_int_equal(vmm_put_drive(v, &d, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/disk.img"));
 	/* A media change needs a running VM. */
-	assert_int_equal(vmm_patch_drive(v, "root", "/dev/null", err,
+	assert_int_equal(vmm_patch_drive(v, "root", "/dev/null", NULL, err,
 					 sizeof(err)), -EPERM);
 
 	/* Machine: PATCH keeps what it does not name. */
@@ -516,6 +617,7 @@ int main(void)
 		cmocka_unit_test(drive_fields),
 		cmocka_unit_test(net_vsock_balloon_fields),
 		cmocka_unit_test(entropy_rate_limiter),
+		cmocka_unit_test(drive_net_rate_limiters),
 		cmocka_unit_test(actions_logger_metrics),
 		cmocka_unit_test(vmm_rules_before_start),
 		cmocka_unit_test(describe_and_config_file),

@@ -189,6 +189,46 @@ static void config_bounds(void **state)
 	assert_int_equal(tbucket_take(&b, 1, UINT64_MAX), TBUCKET_OK);
 }
 
+/* Charging what was already used: the lack is debt, paid first. */
+static void charge_after_use(void **state)
+{
+	struct tbucket b = mk(1000, 0, 1000);
+
+	(void)state;
+	tbucket_charge(&b, 600, 0);
+	assert_int_equal(tbucket_take(&b, 400, 0), TBUCKET_OK);
+	tbucket_charge(&b, 50, 0);		/* 50 of debt */
+	assert_int_equal(tbucket_take(&b, 1, 50 * MS), TBUCKET_WAIT);
+	assert_int_equal(tbucket_wait_ns(&b, 1, 50 * MS), 1 * MS);
+	assert_int_equal(tbucket_take(&b, 1, 51 * MS), TBUCKET_OK);
+}
+
+/* Firecracker's BucketUpdate: named buckets replaced (full), others kept. */
+static void patch_named_buckets(void **state)
+{
+	struct rate_limiter_config c = { .bytes = { 1000, 0, 1000 },
+					 .ops = { 10, 0, 1000 } };
+	struct rate_limiter r;
+	struct rate_limiter_patch p = { .cfg.bytes = { 0, 0, 0 },
+					.bytes = true };
+
+	(void)state;
+	rate_limiter_init(&r, &c, 0);
+	assert_true(rate_limiter_take(&r, 1000, 0));
+	rate_limiter_patch(&r, &p, 0);
+	rate_limiter_patch_config(&c, &p);
+	assert_false(tbucket_on(&r.bytes));
+	assert_int_equal(c.bytes.size, 0);
+	assert_int_equal(c.ops.size, 10);
+	assert_int_equal(r.ops.tokens, 9);	/* kept, with its state */
+	p = (struct rate_limiter_patch){ .cfg.ops = { 2, 0, 1000 }, .ops = true };
+	rate_limiter_patch(&r, &p, 0);
+	assert_int_equal(r.ops.tokens, 2);	/* a new, full bucket */
+	assert_true(rate_limiter_take(&r, 1ULL << 40, 0));
+	assert_true(rate_limiter_take(&r, 1, 0));
+	assert_false(rate_limiter_take(&r, 1, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +242,8 @@ int main(void)
 		cmocka_unit_test(limiter_charges_both_or_neither),
 		cmocka_unit_test(long_run_rate),
 		cmocka_unit_test(config_bounds),
+		cmocka_unit_test(charge_after_use),
+		cmocka_unit_test(patch_named_buckets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,7 @@
 
 #include "core/bus.h"
 #include "core/evloop.h"
+#include "lib/clock.h"
 #include "pci/pci.h"
 #include "virtio/blk.h"
 #include "virtio/blk_io.h"
@@ -54,6 +55,7 @@ struct opts {
 	bool ro;
 	enum disk_cache cache;
 	const char *dir;
+	struct rate_limiter_config limit;
 };
 
 static void make_image(struct fx *f, const char *dir, uint64_t bytes)
@@ -74,7 +76,7 @@ static int create(void **state, const struct opts *o)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct disk_config dc = { .id = "test-disk", .read_only = o->ro,
-				  .cache = o->cache };
+				  .cache = o->cache, .limit = o->limit };
 	struct blk_params p = { .disk = &dc, .engine = o->engine };
 	char err[256];
 
@@ -116,6 +118,19 @@ static int setup_shm(void **state)
 {
 	return create(state, &(struct opts){ .engine = BLK_ENGINE_URING,
 					     .dir = "/dev/shm" });
+}
+
+/* 4 KiB per 100 ms (40 KiB/s), no ops bucket. */
+static int setup_limited(void **state)
+{
+	return create(state, &(struct opts){ .engine = BLK_ENGINE_SYNC,
+		.limit = { .bytes = { 4096, 0, 100 } } });
+}
+
+static int setup_limited_uring(void **state)
+{
+	return create(state, &(struct opts){ .engine = BLK_ENGINE_URING,
+		.limit = { .bytes = { 4096, 0, 100 } } });
 }
 
 static int teardown(void **state)
@@ -642,6 +657,111 @@ static void zeroes_on_tmpfs(void **state)
 	assert_int_equal(((uint8_t *)hva(f, r))[0], 1);	/* untouched */
 }
 
+/* ---- rate limit ------------------------------------------------------------ */
+
+/* Queue a one-piece request without notifying: its status byte's gpa. */
+static uint64_t queue_req(struct fx *f, uint32_t type, uint64_t sector,
+			  uint64_t data, uint32_t len)
+{
+	uint64_t h = galloc(f, 16), st = galloc(f, 1);
+	uint32_t hd[4] = { type, 0, (uint32_t)sector, 0 };
+	uint16_t fl = type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
+	struct d d[3] = { { h, 16, 0 }, { data, len, fl },
+			  { st, 1, VIRTQ_DESC_F_WRITE } };
+
+	memcpy(hva(f, h), hd, 16);
+	*(uint8_t *)hva(f, st) = 0xee;
+	queue(f, d, len ? 3 : 2);
+	return st;
+}
+
+/* Run the loop for ms milliseconds, or until `want` chains are used. */
+static uint64_t run_until(struct fx *f, uint16_t want, uint64_t ms)
+{
+	uint64_t t0 = clock_mono_ns();
+
+	while (used(f)->idx != want && clock_mono_ns() - t0 < ms * 1000000ULL)
+		evloop_run_once(&f->t.loop, 5);
+	f->used_seen = used(f)->idx;
+	return clock_mono_ns() - t0;
+}
+
+/*
+ * A read past the budget stays in the ring, untouched, while the loop
+ * runs (nothing spins, polling or not), and the limiter's timer serves
+ * it once the bucket has refilled.  A PATCH that turns the bucket off
+ * serves what waits at once; a reset forgets it.
+ */
+static void rate_limited(void **state)
+{
+	struct fx *f = *state;
+	uint64_t r = galloc(f, 8192), st, waited;
+	uint8_t file[2048];
+
+	f->b->poll = (struct blk_poll){ .max_ns = 200000, .cur_ns = 200000 };
+	start(f);
+	/* The full bucket: 4096 bytes at once. */
+	assert_int_equal(request(f, VIRTIO_BLK_T_IN, 0, r, 4096, 1),
+			 VIRTIO_BLK_S_OK);
+	st = queue_req(f, VIRTIO_BLK_T_IN, 64, r + 4096, 2048);
+	wr(f, VP_NOTIFY_OFF, 2, 0);
+	for (int i = 0; i < 5; i++)
+		evloop_run_once(&f->t.loop, 0);
+	assert_int_equal(used(f)->idx, 1);	/* waits: not dropped, not used */
+	assert_int_equal(*(uint8_t *)hva(f, st), 0xee);
+	assert_int_equal(counter_get(&f->b->limit.throttled), 1);
+	assert_true(f->b->limit.waiting);
+	/* Notifications off while it waits: the timer serves the queue. */
+	assert_true(used(f)->flags & VIRTQ_USED_F_NO_NOTIFY);
+	/* 2048 bytes at 40960 bytes/s: 50 ms, less the time since. */
+	waited = run_until(f, 2, 2000);
+	assert_int_equal(used(f)->idx, 2);
+	assert_true(waited >= 30000000ULL);
+	assert_int_equal(*(uint8_t *)hva(f, st), VIRTIO_BLK_S_OK);
+	assert_int_equal(used(f)->ring[1].len, 2049);
+	file_read(f, 64 * 512, file, sizeof(file));
+	assert_memory_equal(hva(f, r + 4096), file, sizeof(file));
+	assert_int_equal(used(f)->flags & VIRTQ_USED_F_NO_NOTIFY, 0);
+
+	/* Over budget again; PATCH the bandwidth bucket off: served now. */
+	queue_req(f, VIRTIO_BLK_T_IN, 0, r, 4096);
+	wr(f, VP_NOTIFY_OFF, 2, 0);
+	evloop_run_once(&f->t.loop, 0);
+	assert_int_equal(used(f)->idx, 2);
+	{
+		struct rate_limiter_patch off = { .bytes = true };
+		char err[128];
+
+		assert_int_equal(virtio_blk_set_limit(f->b, &off, err,
+						      sizeof(err)), 0);
+	}
+	waited = run_until(f, 3, 2000);
+	assert_int_equal(used(f)->idx, 3);
+	assert_true(waited < 30000000ULL);
+	assert_false(f->b->limit.on);
+
+	/* On again (PATCH), over budget, then a reset drops what waited. */
+	{
+		struct rate_limiter_patch on = { .cfg.bytes = { 512, 0, 1000 },
+						 .bytes = true };
+		char err[128];
+
+		assert_int_equal(virtio_blk_set_limit(f->b, &on, err,
+						      sizeof(err)), 0);
+	}
+	assert_int_equal(request(f, VIRTIO_BLK_T_IN, 0, r, 512, 1),
+			 VIRTIO_BLK_S_OK);
+	queue_req(f, VIRTIO_BLK_T_IN, 0, r, 512);
+	wr(f, VP_NOTIFY_OFF, 2, 0);
+	evloop_run_once(&f->t.loop, 0);
+	assert_int_equal(used(f)->idx, 4);
+	assert_true(f->b->limit.waiting);
+	vpf_set_status(&f->t, 0);
+	assert_false(f->b->limit.waiting);
+	run_until(f, 5, 100);
+	assert_int_equal(used(f)->idx, 4);
+}
+
 /* ---- polling --------------------------------------------------------------- */
 
 static void polling(void **state)
@@ -681,6 +801,8 @@ int main(void)
 		T(media_change, setup_uring),
 		T(zeroes_on_tmpfs, setup_shm),
 		T(polling, setup_uring),
+		T(rate_limited, setup_limited),
+		T(rate_limited, setup_limited_uring),
 #undef T
 		cmocka_unit_test(bad_images),
 	};

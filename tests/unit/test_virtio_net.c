@@ -25,6 +25,7 @@
 
 #include "core/bus.h"
 #include "core/evloop.h"
+#include "lib/clock.h"
 #include "pci/pci.h"
 #include "virtio/net.h"
 #include "virtio/tap.h"
@@ -59,11 +60,15 @@ static int record_offload(int fd, unsigned int offload)
 	return 0;
 }
 
+static const struct rate_limiter_config *rx_limit, *tx_limit;
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct virtio_net_params p = { .tap = "tap-test", .loop = &f->t.loop,
-				       .registry = &f->reg };
+				       .registry = &f->reg,
+				       .rx_limit = rx_limit,
+				       .tx_limit = tx_limit };
 	int sv[2], big = 4 << 20;
 
 	signal(SIGPIPE, SIG_IGN);	/* vmon ignores it too */
@@ -84,6 +89,18 @@ static int setup(void **state)
 	offload_calls = last_offload = 0;
 	*state = f;
 	return 0;
+}
+
+/* Both ways: 1000 bytes per 100 ms (10 kB/s). */
+static int setup_limited(void **state)
+{
+	static const struct rate_limiter_config l = { .bytes = { 1000, 0, 100 } };
+	int ret;
+
+	rx_limit = tx_limit = &l;
+	ret = setup(state);
+	rx_limit = tx_limit = NULL;
+	return ret;
 }
 
 static int teardown(void **state)
@@ -643,6 +660,100 @@ static void backend_hangup(void **state)
 	assert_int_equal(used(f, NET_RXQ)->idx, 0);
 }
 
+/* ---- rate limits ------------------------------------------------------------ */
+
+/* Run the loop until used->idx of q is `want`, or 2 s: the time taken. */
+static uint64_t wait_used(struct fx *f, int q, uint16_t want)
+{
+	uint64_t t0 = clock_mono_ns();
+
+	while (used(f, q)->idx != want &&
+	       clock_mono_ns() - t0 < 2000000000ULL)
+		evloop_run_once(&f->t.loop, 5);
+	return clock_mono_ns() - t0;
+}
+
+/*
+ * A transmit frame past the budget stays in the ring (the queue is not
+ * read meanwhile, nothing spins) and goes when the timer fires; a PATCH
+ * turning the bucket off sends what waits at once.
+ */
+static void tx_rate_limited(void **state)
+{
+	struct fx *f = *state;
+	struct virtio_net_hdr h = { 0 };
+	struct rate_limiter_patch off = { .bytes = true };
+	uint64_t waited;
+
+	start(f, 0, 16);
+	for (uint16_t i = 0; i < 3; i++)
+		tx_put(f, i, &h, 400, (uint8_t)i);
+	kick(f, NET_TXQ);
+	/* 800 of the bucket's 1000 bytes: the third (400) must wait. */
+	assert_int_equal(used(f, NET_TXQ)->idx, 2);
+	assert_int_equal(peer_recv(f), NET_HDR_LEN + 400);
+	assert_int_equal(peer_recv(f), NET_HDR_LEN + 400);
+	assert_int_equal(peer_recv(f), -1);
+	assert_int_equal(counter_get(&f->net->tx_limit.throttled), 1);
+	assert_int_equal(evloop_run_once(&f->t.loop, 0), 0);	/* no spin */
+	kick(f, NET_TXQ);		/* a notification changes nothing */
+	assert_int_equal(used(f, NET_TXQ)->idx, 2);
+	/* 200 bytes short at 10 kB/s: 20 ms. */
+	waited = wait_used(f, NET_TXQ, 3);
+	assert_int_equal(used(f, NET_TXQ)->idx, 3);
+	assert_true(waited >= 10000000ULL);
+	assert_int_equal(peer_recv(f), NET_HDR_LEN + 400);
+	assert_int_equal(net_counter(f->net, NET_M_TX_BYTES), 1200);
+
+	tx_put(f, 3, &h, 900, 3);
+	kick(f, NET_TXQ);
+	assert_int_equal(used(f, NET_TXQ)->idx, 3);
+	assert_int_equal(virtio_net_set_limits(f->net, NULL, &off), 0);
+	pump(f);
+	assert_int_equal(used(f, NET_TXQ)->idx, 4);
+	assert_int_equal(peer_recv(f), NET_HDR_LEN + 900);
+	assert_false(f->net->tx_limit.on);
+}
+
+/*
+ * Receiving past the budget takes the TAP off the loop: the frame waits
+ * in the backend's queue, not dropped, and arrives after the timer.  A
+ * frame's length is charged after its read: the third of 400 bytes still
+ * goes on the 200 left and leaves a debt.
+ */
+static void rx_rate_limited(void **state)
+{
+	struct fx *f = *state;
+	uint64_t waited;
+
+	start(f, 0, 16);
+	rx_post(f, 0, 8, 2048);
+	for (int i = 0; i < 4; i++)
+		peer_send(f, 0, 400, (uint8_t)i);
+	pump(f);
+	assert_int_equal(used(f, NET_RXQ)->idx, 3);
+	assert_false(f->net->watching);
+	assert_true(f->net->rx_limit.waiting);
+	assert_int_equal(evloop_run_once(&f->t.loop, 0), 0);	/* no spin */
+	rx_post(f, 8, 1, 2048);		/* new buffers do not resume it */
+	assert_int_equal(used(f, NET_RXQ)->idx, 3);
+	assert_false(f->net->watching);
+	/* The debt (200) and one byte at 10 kB/s: 20 ms. */
+	waited = wait_used(f, NET_RXQ, 4);
+	assert_int_equal(used(f, NET_RXQ)->idx, 4);
+	assert_true(waited >= 10000000ULL);
+	assert_int_equal(used(f, NET_RXQ)->ring[3].len, NET_HDR_LEN + 400);
+	assert_int_equal(net_counter(f->net, NET_M_RX_DROPPED), 0);
+	assert_int_equal(net_counter(f->net, NET_M_RX_BYTES), 1600);
+	/* In debt for the fourth's 399 bytes: waiting again, not reading. */
+	assert_int_equal(counter_get(&f->net->rx_limit.throttled), 2);
+	assert_false(f->net->watching);
+	/* A reset forgets the wait. */
+	f->net->rx_limit.waiting = true;
+	vpf_set_status(&f->t, 0);
+	assert_false(f->net->rx_limit.waiting);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -664,6 +775,10 @@ int main(void)
 		T(rx_batch),
 		T(rx_bad_chains),
 		T(backend_hangup),
+		cmocka_unit_test_setup_teardown(tx_rate_limited, setup_limited,
+						teardown),
+		cmocka_unit_test_setup_teardown(rx_rate_limited, setup_limited,
+						teardown),
 	};
 
 	log_set_level(LOG_ERROR);
