@@ -269,4 +269,10 @@ struct virtio_blk *virtio_blk_of(struct virtio_dev *vd);
 int virtio_blk_set_media(struct virtio_blk *b, const char *path, char *err,
 			 size_t errlen);
 
+/* Snapshot ops (blk_state.c): the disk's identity; nothing in flight. */
+struct snap_enc;
+struct snap_dec;
+int virtio_blk_save(struct virtio_dev *vd, struct snap_enc *enc);
+int virtio_blk_restore(struct virtio_dev *vd, struct snap_dec *d);
+
 #endif
