@@ -295,7 +295,8 @@ static void balloon_destroy(struct virtio_dev *vd)
 
 /*
  * Snapshot: target and actual pages, the statistics interval and the
- * latest statistics.  The statistics buffer in hand (popped, not yet
+ * latest statistics.  Any target is accepted, as from the API: the
+ * driver's PFNs are checked against RAM when they come.  The statistics buffer in hand (popped, not yet
  * used) is given back on restore and taken again at the first kick.
  */
 static int balloon_save(struct virtio_dev *vd, struct snap_enc *enc)
@@ -317,7 +318,6 @@ static int balloon_restore(struct virtio_dev *vd, struct snap_dec *d)
 	struct virtio_balloon *b = to_balloon(vd);
 	uint32_t num_pages, actual, interval, present;
 	uint64_t val[BALLOON_S_NR];
-	uint64_t ram_pages = vd->gm->ram_size >> BALLOON_PAGE_SHIFT;
 	bool held;
 
 	snap_get_u32(d, "balloon.num_pages", &num_pages);
@@ -329,10 +329,6 @@ static int balloon_restore(struct virtio_dev *vd, struct snap_dec *d)
 		snap_get_u64(d, "balloon.stats_val", &val[i]);
 	if (d->err)
 		return d->err;
-	if (num_pages > ram_pages)
-		return snap_dec_fail(d, "balloon.num_pages", "%u pages, more "
-				     "than the guest's %llu", num_pages,
-				     (unsigned long long)ram_pages);
 	/* Statistics on or off is the configuration's (features_offered). */
 	if ((interval != 0) != (b->timer_fd >= 0))
 		return snap_dec_fail(d, "balloon.stats_interval_s", "%u s, but "

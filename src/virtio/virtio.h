@@ -250,14 +250,21 @@ struct virtio_dev_state {
 };
 
 /*
- * The device's identity (type, queue count and maximum, offered features,
- * config size), status, features and every queue: registers and, for an
- * enabled queue, the ring walker's positions.  0 or enc->err.
+ * The device's identity: type, queue count and maximum, offered features,
+ * config size.  First in a function's section, so that restoring into
+ * the wrong kind of device says so before anything else.
+ */
+int virtio_dev_save_id(const struct virtio_dev *vd, struct snap_enc *enc);
+/* The identity must be vd's.  0 or -errno (d->err). */
+int virtio_dev_check_id(const struct virtio_dev *vd, struct snap_dec *d);
+/*
+ * Status, features and every queue: registers and, for an enabled queue,
+ * the ring walker's positions.  0 or enc->err.
  */
 int virtio_dev_save(const struct virtio_dev *vd, struct snap_enc *enc);
 /*
  * Decode into *s and validate against vd (a fresh device of the same
- * kind), changing nothing: the identity must match, the status be one a
+ * kind), changing nothing: the status must be one a
  * driver can reach, features a subset of the offered ones, queue sizes
  * powers of two up to the maximum, enabled queues pass the same checks
  * as a live enable (virtq_configure) and their indices agree with the

@@ -3,9 +3,10 @@
  * Snapshot of a virtio-pci function (virtio_pci.h): one section payload,
  * in this fixed order:
  *
+ *   the device's identity (type, queues...)  virtio_dev_save_id
  *   PCI configuration space and INTx level   pci_dev_save (pci.c)
  *   MSI-X table and pending bits             msix_save (msix.c)
- *   virtio core: identity, status, features, queues and ring positions
+ *   virtio core: status, features, queues and ring positions
  *                                            virtio_dev_save (virtio_state.c)
  *   transport registers: feature selectors, queue_select, ISR, vectors
  *   the device's own state                   ops->save
@@ -51,6 +52,7 @@ int virtio_pci_save(struct virtio_pci *vp, struct snap_enc *enc,
 			       "%s device has no snapshot support", vd->label,
 			       virtio_type_name(vd->type));
 	pci_dev_lock(&vp->pci);
+	virtio_dev_save_id(vd, enc);
 	pci_dev_save(&vp->pci, enc);
 	msix_save(&vp->pci, enc);
 	virtio_dev_save(vd, enc);
@@ -189,7 +191,8 @@ int virtio_pci_restore(struct virtio_pci *vp, struct snap_dec *d,
 			      vd->label, vd->status);
 		goto out;
 	}
-	if (pci_dev_decode(&vp->pci, d, &ps) ||
+	if (virtio_dev_check_id(vd, d) ||
+	    pci_dev_decode(&vp->pci, d, &ps) ||
 	    msix_decode(&vp->pci, d, &ms) ||
 	    virtio_dev_decode(vd, d, &cs) ||
 	    decode_transport(vp, d, &ts)) {

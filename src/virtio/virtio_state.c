@@ -28,13 +28,17 @@ const char *virtio_type_name(uint16_t type)
 	}
 }
 
-int virtio_dev_save(const struct virtio_dev *vd, struct snap_enc *enc)
+int virtio_dev_save_id(const struct virtio_dev *vd, struct snap_enc *enc)
 {
 	snap_put_u16(enc, vd->type);
 	snap_put_u16(enc, vd->num_queues);
 	snap_put_u16(enc, vd->queue_max_size);
 	snap_put_u64(enc, vd->features_offered);
-	snap_put_u32(enc, vd->config_size);
+	return snap_put_u32(enc, vd->config_size);
+}
+
+int virtio_dev_save(const struct virtio_dev *vd, struct snap_enc *enc)
+{
 	snap_put_u64(enc, vd->features);
 	snap_put_bool(enc, vd->features_beyond_64);
 	snap_put_u8(enc, vd->status);
@@ -92,7 +96,12 @@ static const char *qfield(struct virtio_dev_state *s, uint16_t i,
 	return s->field;
 }
 
-static int check_identity(const struct virtio_dev *vd, struct snap_dec *d)
+static const char *article(const char *name)
+{
+	return strchr("aeiou", name[0]) ? "an" : "a";
+}
+
+int virtio_dev_check_id(const struct virtio_dev *vd, struct snap_dec *d)
 {
 	uint16_t type, nq, qmax;
 	uint64_t offered;
@@ -106,8 +115,11 @@ static int check_identity(const struct virtio_dev *vd, struct snap_dec *d)
 	if (d->err)
 		return d->err;
 	if (type != vd->type)
-		return snap_dec_fail(d, "type", "a %s device in the snapshot, a "
-				     "%s device here", virtio_type_name(type),
+		return snap_dec_fail(d, "type", "%s %s device in the snapshot, "
+				     "%s %s device here",
+				     article(virtio_type_name(type)),
+				     virtio_type_name(type),
+				     article(virtio_type_name(vd->type)),
 				     virtio_type_name(vd->type));
 	if (nq != vd->num_queues)
 		return snap_dec_fail(d, "num_queues", "%u queues in the "
@@ -225,8 +237,6 @@ int virtio_dev_decode(struct virtio_dev *vd, struct snap_dec *d,
 	bool beyond;
 
 	memset(s, 0, sizeof(*s));
-	if (check_identity(vd, d))
-		return d->err;
 	snap_get_u64(d, "features", &s->features);
 	snap_get_bool(d, "features_beyond_64", &beyond);
 	snap_get_u8(d, "status", &s->status);
