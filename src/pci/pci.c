@@ -456,15 +456,19 @@ static bool bar_collides(struct pci_dev *d, int i, uint64_t addr)
 {
 	struct bus *mmio = d->host->mmio;
 	uint64_t size = d->bar[i].size;
+	bool hit = false;
 
-	for (unsigned int r = 0; mmio && r < mmio->nr; r++) {
+	if (!mmio)
+		return false;
+	pthread_rwlock_rdlock(&mmio->lock);
+	for (unsigned int r = 0; !hit && r < mmio->nr; r++) {
 		const struct bus_range *b = &mmio->range[r];
 
-		if (b->opaque != &d->bar[i] && addr < b->base + b->len &&
-		    b->base < addr + size)
-			return true;
+		hit = b->opaque != &d->bar[i] && addr < b->base + b->len &&
+		      b->base < addr + size;
 	}
-	return false;
+	pthread_rwlock_unlock(&mmio->lock);
+	return hit;
 }
 
 int pci_dev_decode(struct pci_dev *d, struct snap_dec *dec,
