@@ -558,6 +558,22 @@ def hw_state_seeds():
     }
 
 
+def virtio_state_seeds():
+    """fuzz_virtio_state: byte 0 = device (bit 0: balloon) | mode << 1 |
+    cut << 2; mode 1 edits a genuine payload with (le16 offset, xor)."""
+    def edit(off, x):
+        return struct.pack("<HB", off, x)
+    return {
+        "rng-genuine": bytes([2]) + edit(0, 0),
+        "balloon-genuine": bytes([3]) + edit(0, 0),
+        "rng-queue-size": bytes([2]) + edit(329, 1),
+        "rng-status-flip": bytes([2]) + edit(327, 0x40),
+        "rng-vector": bytes([2]) + edit(379, 2),
+        "balloon-cut": bytes([3 | 4]) + edit(400, 0),
+        "raw-short": bytes([0]) + struct.pack("<HHH", 4, 1, 256),
+    }
+
+
 TARGETS = {
     "fuzz_boot": boot_seeds,
     "fuzz_http": http_seeds,
@@ -569,6 +585,7 @@ TARGETS = {
     "fuzz_snapfile": snapfile_seeds,
     "fuzz_snap_config": snap_config_seeds,
     "fuzz_hw_state": hw_state_seeds,
+    "fuzz_virtio_state": virtio_state_seeds,
 }
 MAX_LEN = 8192      # fuzz_short.sh's -max_len
 

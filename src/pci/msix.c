@@ -11,6 +11,7 @@
 
 #include "core/irq_routing.h"
 #include "lib/log.h"
+#include "lib/snapfile.h"
 #include "pci/pci.h"
 
 /* Capability layout (PCI 3.0, 6.8.2.1): ID, next, control, table, PBA. */
@@ -297,6 +298,104 @@ bool msix_bar_io(struct pci_dev *d, int bar, uint64_t off, uint8_t *data,
 		return true;
 	}
 	return false;
+}
+
+/* ---- Snapshot ------------------------------------------------------- */
+
+static unsigned int pba_words(uint16_t nr)
+{
+	return (nr + 63u) / 64;
+}
+
+int msix_save(const struct pci_dev *d, struct snap_enc *enc)
+{
+	const struct msix *m = &d->msix;
+
+	snap_put_u16(enc, m->nr);
+	for (uint16_t i = 0; i < m->nr; i++)
+		for (int w = 0; w < 4; w++)
+			snap_put_u32(enc, m->v[i].entry[w]);
+	for (unsigned int i = 0; i < pba_words(m->nr); i++)
+		snap_put_u64(enc, m->pba[i]);
+	return enc->err;
+}
+
+void msix_state_free(struct msix_state *s)
+{
+	free(s->entry);
+	free(s->pba);
+	memset(s, 0, sizeof(*s));
+}
+
+int msix_decode(const struct pci_dev *d, struct snap_dec *dec,
+		struct msix_state *s)
+{
+	const struct msix *m = &d->msix;
+	uint16_t nr;
+
+	memset(s, 0, sizeof(*s));
+	if (snap_get_u16(dec, "msix.nr", &nr))
+		return dec->err;
+	if (nr != m->nr)
+		return snap_dec_fail(dec, "msix.nr", "%u vectors; this device "
+				     "has %u", nr, m->nr);
+	if (!nr)
+		return 0;
+	s->nr = nr;
+	s->entry = calloc(nr, sizeof(*s->entry));
+	s->pba = calloc(pba_words(nr), sizeof(*s->pba));
+	if (!s->entry || !s->pba) {
+		msix_state_free(s);
+		return snap_dec_fail(dec, "msix.table", "out of memory");
+	}
+	for (uint16_t i = 0; i < nr; i++) {
+		uint32_t *e = s->entry[i];
+
+		snap_get_u32(dec, "msix.addr_lo", &e[MSIX_ADDR_LO]);
+		snap_get_u32(dec, "msix.addr_hi", &e[MSIX_ADDR_HI]);
+		snap_get_u32(dec, "msix.data", &e[MSIX_DATA]);
+		snap_get_u32(dec, "msix.ctrl", &e[MSIX_CTRL]);
+		/* What table_io lets a guest write (6.8.2.6, 6.8.2.9). */
+		if (!dec->err && (e[MSIX_CTRL] & ~MSIX_VECTOR_MASKED))
+			snap_dec_fail(dec, "msix.ctrl", "vector %u: 0x%x sets "
+				      "reserved bits (only bit 0, the mask, "
+				      "exists)", i, e[MSIX_CTRL]);
+		if (!dec->err && (e[MSIX_ADDR_LO] & 3))
+			snap_dec_fail(dec, "msix.addr_lo", "vector %u: 0x%x is "
+				      "not dword aligned", i, e[MSIX_ADDR_LO]);
+	}
+	for (unsigned int i = 0; i < pba_words(nr); i++)
+		snap_get_u64(dec, "msix.pba", &s->pba[i]);
+	if (!dec->err && nr % 64 &&
+	    (s->pba[pba_words(nr) - 1] >> (nr % 64)))
+		snap_dec_fail(dec, "msix.pba", "pending bits past vector %u",
+			      nr - 1);
+	if (dec->err)
+		msix_state_free(s);
+	return dec->err;
+}
+
+void msix_apply(struct pci_dev *d, const struct msix_state *s)
+{
+	struct msix *m = &d->msix;
+
+	for (uint16_t i = 0; i < s->nr && i < m->nr; i++)
+		memcpy(m->v[i].entry, s->entry[i], sizeof(m->v[i].entry));
+	if (s->nr == m->nr && m->nr)
+		memcpy(m->pba, s->pba, pba_words(m->nr) * sizeof(*m->pba));
+	/* Routes and irqfds for usable vectors, as a live unmask does. */
+	refresh(d, 0, m->nr);
+}
+
+int msix_restore(struct pci_dev *d, struct snap_dec *dec)
+{
+	struct msix_state s;
+	int ret = msix_decode(d, dec, &s);
+
+	if (!ret)
+		msix_apply(d, &s);
+	msix_state_free(&s);
+	return ret;
 }
 
 int msix_vector_fd(const struct pci_dev *d, uint16_t i)

@@ -24,6 +24,8 @@
 
 struct pci_dev;
 struct irq_routing;
+struct snap_enc;
+struct snap_dec;
 
 #define MSIX_MAX_VECTORS	2048	/* table size field: 11 bits */
 #define MSIX_ENTRY_SIZE		16
@@ -85,6 +87,38 @@ void msix_ctrl_written(struct pci_dev *d);
  */
 bool msix_bar_io(struct pci_dev *d, int bar, uint64_t off, uint8_t *data,
 		 uint32_t len, bool is_write);
+
+/* ---- Snapshot ------------------------------------------------------- */
+
+#define MSIX_SNAP_VERSION	1u
+
+/* A decoded table and PBA, not yet applied (msix_state_free it). */
+struct msix_state {
+	uint16_t nr;
+	uint32_t (*entry)[4];
+	uint64_t *pba;
+};
+
+/*
+ * The vector table and the pending bits, as part of the owner's section
+ * (after pci_dev_save; the enable and function-mask bits are in config
+ * space).  Device lock held.  0 or enc->err.
+ */
+int msix_save(const struct pci_dev *d, struct snap_enc *enc);
+/*
+ * Decode and validate into *s, changing nothing: the vector count must
+ * be d's, vector control only its mask bit, message addresses dword
+ * aligned (what a live table write keeps), no pending bit past the last
+ * vector.  An address outside the MSI window is kept as a live write
+ * would keep it (its messages are dropped).  0 or -errno.
+ */
+int msix_decode(const struct pci_dev *d, struct snap_dec *dec,
+		struct msix_state *s);
+/* Apply: the table and PBA, then KVM routes for every usable vector. */
+void msix_apply(struct pci_dev *d, const struct msix_state *s);
+void msix_state_free(struct msix_state *s);
+/* Decode and apply (a part of a section: the caller ends it). */
+int msix_restore(struct pci_dev *d, struct snap_dec *dec);
 
 /* Vector `i`'s eventfd (unit tests watch it). */
 int msix_vector_fd(const struct pci_dev *d, uint16_t i);

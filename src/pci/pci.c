@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib/le.h"
+#include "lib/snapfile.h"
 
 /* CONFIG_ADDRESS (3.2.2.3.2): enable, bus, device, function, register. */
 #define CF8_ENABLE		0x80000000u
@@ -439,6 +440,104 @@ void pci_dev_destroy(struct pci_dev *d)
 	msix_destroy(d);
 	pthread_mutex_destroy(&d->lock);
 	d->host = NULL;
+}
+
+/* ---- Snapshot ------------------------------------------------------------- */
+
+int pci_dev_save(const struct pci_dev *d, struct snap_enc *enc)
+{
+	snap_put_u8(enc, (uint8_t)d->slot);
+	snap_put_bytes(enc, d->cfg, PCI_CFG_SIZE);
+	return snap_put_bool(enc, d->intx_level);
+}
+
+/* Would BAR i at addr overlap a range on the MMIO bus that is not its own? */
+static bool bar_collides(struct pci_dev *d, int i, uint64_t addr)
+{
+	struct bus *mmio = d->host->mmio;
+	uint64_t size = d->bar[i].size;
+	bool hit = false;
+
+	if (!mmio)
+		return false;
+	pthread_rwlock_rdlock(&mmio->lock);
+	for (unsigned int r = 0; !hit && r < mmio->nr; r++) {
+		const struct bus_range *b = &mmio->range[r];
+
+		hit = b->opaque != &d->bar[i] && addr < b->base + b->len &&
+		      b->base < addr + size;
+	}
+	pthread_rwlock_unlock(&mmio->lock);
+	return hit;
+}
+
+int pci_dev_decode(struct pci_dev *d, struct snap_dec *dec,
+		   struct pci_dev_state *s)
+{
+	uint8_t slot;
+	uint16_t status;
+
+	memset(s, 0, sizeof(*s));
+	snap_get_u8(dec, "pci.slot", &slot);
+	snap_get_bytes(dec, "pci.cfg", s->cfg, PCI_CFG_SIZE);
+	if (snap_get_bool(dec, "pci.intx_level", &s->intx_level))
+		return dec->err;
+	if (slot != d->slot)
+		return snap_dec_fail(dec, "pci.slot", "the function was in slot "
+				     "%u, this one is in slot %u", slot, d->slot);
+	/* The device sets the interrupt status bit; it must say the level. */
+	status = le16_get(s->cfg + PCI_STATUS);
+	if (!!(status & PCI_STATUS_INTERRUPT) != s->intx_level)
+		return snap_dec_fail(dec, "pci.cfg", "status 0x%04x disagrees "
+				     "with the INTx level %d", status,
+				     s->intx_level);
+	for (uint32_t i = 0; i < PCI_CFG_SIZE; i++) {
+		uint8_t ro = (uint8_t)~d->wmask[i], want = d->cfg[i];
+
+		if (i == PCI_STATUS) {
+			ro &= (uint8_t)~PCI_STATUS_INTERRUPT;
+		}
+		if ((s->cfg[i] ^ want) & ro)
+			return snap_dec_fail(dec, "pci.cfg", "byte 0x%02x is "
+					     "0x%02x; its read-only bits (0x%02x) "
+					     "are 0x%02x in this device", i,
+					     s->cfg[i], ro, want & ro);
+	}
+	/* As bar_update would decode them, minus the collision (6.2.5.1). */
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		uint64_t addr = le32_get(s->cfg + PCI_BAR0 + 4 * i) &
+				~PCI_BAR_MEM_MASK;
+
+		if (!d->bar[i].size || !addr ||
+		    !(le16_get(s->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY))
+			continue;
+		if (bar_collides(d, i, addr))
+			return snap_dec_fail(dec, "pci.cfg", "BAR%d at 0x%llx "
+					     "(%llu bytes) collides with another "
+					     "device", i,
+					     (unsigned long long)addr,
+					     (unsigned long long)d->bar[i].size);
+	}
+	return 0;
+}
+
+void pci_dev_apply(struct pci_dev *d, const struct pci_dev_state *s)
+{
+	memcpy(d->cfg, s->cfg, PCI_CFG_SIZE);
+	bars_update(d);
+	pci_intx_set(d, s->intx_level);
+	if (d->msix.nr)
+		msix_ctrl_written(d);
+}
+
+int pci_dev_restore(struct pci_dev *d, struct snap_dec *dec)
+{
+	struct pci_dev_state s;
+	int ret = pci_dev_decode(d, dec, &s);
+
+	if (!ret)
+		pci_dev_apply(d, &s);
+	return ret;
 }
 
 /* ---- Host ----------------------------------------------------------------- */

@@ -81,6 +81,8 @@
 struct irq_routing;
 struct pci_host;
 struct pci_dev;
+struct snap_enc;
+struct snap_dec;
 
 /* Device hooks; each runs with the device's lock held.  All optional. */
 struct pci_dev_ops {
@@ -212,6 +214,39 @@ void pci_cf8_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 		bool is_write);
 void pci_ecam_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 		 bool is_write);
+
+/* ---- Snapshot (docs/snapshot.md, "Device state: virtio-pci functions") --- */
+
+#define PCI_DEV_SNAP_VERSION	1u
+
+/* A function's configuration space as decoded, not yet applied. */
+struct pci_dev_state {
+	uint8_t cfg[PCI_CFG_SIZE];
+	bool intx_level;
+};
+
+/*
+ * The configuration space and the INTx level of d, as part of its owner's
+ * section (a virtio-pci function puts it first).  Device lock held.
+ * 0 or enc->err.
+ */
+int pci_dev_save(const struct pci_dev *d, struct snap_enc *enc);
+/*
+ * Decode and validate what pci_dev_save put into *s, changing nothing:
+ * the slot must be d's, every read-only bit d's own (only guest-writable
+ * bits may differ, so BARs are aligned to their size and reserved bits
+ * zero), and a decoded BAR must not collide with another device's range.
+ * 0 or -errno (dec->err, the field named).
+ */
+int pci_dev_decode(struct pci_dev *d, struct snap_dec *dec,
+		   struct pci_dev_state *s);
+/* Apply a decoded state: BARs decoded where it says, INTx at its level. */
+void pci_dev_apply(struct pci_dev *d, const struct pci_dev_state *s);
+/*
+ * Both, for a caller that has nothing else to decode first.  A part of a
+ * section, so the caller ends it (snap_dec_end).  Device lock held.
+ */
+int pci_dev_restore(struct pci_dev *d, struct snap_dec *dec);
 
 /* Little-endian config-space helpers. */
 static inline uint16_t pci_cfg16(const struct pci_dev *d, uint32_t off)

@@ -15,6 +15,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "lib/snapfile.h"
 #include "lib/util.h"
 
 #define PCI_CLASS_OTHER		0x00ff00
@@ -292,7 +293,74 @@ static void balloon_destroy(struct virtio_dev *vd)
 	free(b);
 }
 
+/*
+ * Snapshot: target and actual pages, the statistics interval and the
+ * latest statistics.  Any target is accepted, as from the API: the
+ * driver's PFNs are checked against RAM when they come.  The statistics buffer in hand (popped, not yet
+ * used) is given back on restore and taken again at the first kick.
+ */
+static int balloon_save(struct virtio_dev *vd, struct snap_enc *enc)
+{
+	struct virtio_balloon *b = to_balloon(vd);
+
+	snap_put_u32(enc, b->num_pages);
+	snap_put_u32(enc, b->actual);
+	snap_put_u32(enc, b->stats_interval_s);
+	snap_put_bool(enc, b->stats_held);
+	snap_put_u32(enc, b->stats.present);
+	for (unsigned int i = 0; i < BALLOON_S_NR; i++)
+		snap_put_u64(enc, b->stats.val[i]);
+	return enc->err;
+}
+
+static int balloon_restore(struct virtio_dev *vd, struct snap_dec *d)
+{
+	struct virtio_balloon *b = to_balloon(vd);
+	uint32_t num_pages, actual, interval, present;
+	uint64_t val[BALLOON_S_NR];
+	bool held;
+
+	snap_get_u32(d, "balloon.num_pages", &num_pages);
+	snap_get_u32(d, "balloon.actual", &actual);
+	snap_get_u32(d, "balloon.stats_interval_s", &interval);
+	snap_get_bool(d, "balloon.stats_held", &held);
+	snap_get_u32(d, "balloon.stats_present", &present);
+	for (unsigned int i = 0; i < BALLOON_S_NR; i++)
+		snap_get_u64(d, "balloon.stats_val", &val[i]);
+	if (d->err)
+		return d->err;
+	/* Statistics on or off is the configuration's (features_offered). */
+	if ((interval != 0) != (b->timer_fd >= 0))
+		return snap_dec_fail(d, "balloon.stats_interval_s", "%u s, but "
+				     "statistics are %s on this device",
+				     interval, b->timer_fd >= 0 ? "on" : "off");
+	if (present >> BALLOON_S_NR)
+		return snap_dec_fail(d, "balloon.stats_present", "0x%x names "
+				     "tags past %u", present, BALLOON_S_NR - 1);
+	if (held && (!vd->queues[BALLOON_STATS_Q].enabled ||
+		     !vd->queues[BALLOON_STATS_Q].vq.inflight))
+		return snap_dec_fail(d, "balloon.stats_held", "a statistics "
+				     "buffer in hand, but none is in flight");
+	if (snap_dec_end(d))
+		return d->err;
+	if (b->timer_fd >= 0 && interval != b->stats_interval_s &&
+	    stats_timer_set(b, interval))
+		return snap_dec_fail(d, "balloon.stats_interval_s", "cannot "
+				     "set the statistics timer");
+	b->stats_interval_s = interval;
+	b->num_pages = num_pages;
+	b->actual = actual;
+	b->stats.present = present;
+	memcpy(b->stats.val, val, sizeof(val));
+	b->stats_held = false;
+	if (held)
+		virtio_queue_rewind(vd, BALLOON_STATS_Q, 1);
+	return 0;
+}
+
 static const struct virtio_dev_ops balloon_ops = {
+	.save = balloon_save,
+	.restore = balloon_restore,
 	.config_read = balloon_config_read,
 	.config_write = balloon_config_write,
 	.queue_notify = balloon_notify,

@@ -463,6 +463,8 @@ static const struct virtio_dev_ops blk_ops = {
 	.queue_notify = blk_notify,
 	.reset = blk_reset,
 	.destroy = blk_destroy,
+	.save = virtio_blk_save,
+	.restore = virtio_blk_restore,
 };
 
 /* ---- Images ------------------------------------------------------------- */

@@ -292,5 +292,10 @@ int virtio_blk_set_media(struct virtio_blk *b, const char *path, char *err,
 int virtio_blk_set_limit(struct virtio_blk *b,
 			 const struct rate_limiter_patch *p, char *err,
 			 size_t errlen);
+/* Snapshot ops (blk_state.c): the disk's identity; nothing in flight. */
+struct snap_enc;
+struct snap_dec;
+int virtio_blk_save(struct virtio_dev *vd, struct snap_enc *enc);
+int virtio_blk_restore(struct virtio_dev *vd, struct snap_dec *d);
 
 #endif

@@ -619,6 +619,8 @@ static const struct virtio_dev_ops net_ops = {
 	.queue_notify = net_notify,
 	.reset = net_reset,
 	.destroy = net_destroy,
+	.save = virtio_net_save,
+	.restore = virtio_net_restore,
 };
 
 /* ---- Creation ------------------------------------------------------------- */

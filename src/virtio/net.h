@@ -240,6 +240,12 @@ enum net_tx_verdict net_tx_build(const struct virtq_chain *c,
 				 struct iovec *out, unsigned int *nr_out);
 const char *net_tx_verdict_name(enum net_tx_verdict v);
 
+/* Snapshot ops (net_state.c): the MAC and the receive chains in hand. */
+struct snap_enc;
+struct snap_dec;
+int virtio_net_save(struct virtio_dev *vd, struct snap_enc *enc);
+int virtio_net_restore(struct virtio_dev *vd, struct snap_dec *d);
+
 static inline uint64_t net_counter(const struct virtio_net *net,
 				   enum net_counter i)
 {

@@ -12,6 +12,7 @@
 #include "core/evloop.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/snapfile.h"
 #include "lib/util.h"
 
 #define PCI_CLASS_OTHER		0x00ff00	/* 5.4: no better class */
@@ -152,10 +153,31 @@ static void rng_destroy(struct virtio_dev *vd)
 	free(rng);
 }
 
+/*
+ * Snapshot: nothing of its own.  A request the limiter held back was put
+ * back in the ring (virtq_unpop), so after restore it is served again
+ * from its descriptors, never used; `waiting` starts cleared, the timer
+ * of the old process being gone.
+ */
+static int rng_save(struct virtio_dev *vd, struct snap_enc *enc)
+{
+	return enc->err;
+}
+
+static int rng_restore(struct virtio_dev *vd, struct snap_dec *d)
+{
+	if (snap_dec_end(d))
+		return d->err;
+	to_rng(vd)->waiting = false;
+	return 0;
+}
+
 static const struct virtio_dev_ops rng_ops = {
 	.queue_notify = rng_notify,
 	.reset = rng_reset,
 	.destroy = rng_destroy,
+	.save = rng_save,
+	.restore = rng_restore,
 };
 
 struct virtio_rng *virtio_rng_new(const struct rate_limiter_config *limit,

@@ -118,7 +118,8 @@ void virtio_set_status(struct virtio_dev *vd, uint8_t status)
 		vd->status |= status & VIRTIO_STATUS_FAILED;
 		return;
 	}
-	status &= (uint8_t)~VIRTIO_STATUS_NEEDS_RESET;	/* device-owned */
+	/* NEEDS_RESET is device-owned; bits 4 and 5 are reserved (2.1). */
+	status &= (uint8_t)(VIRTIO_STATUS_KNOWN & ~VIRTIO_STATUS_NEEDS_RESET);
 	if (cur & ~status) {				/* rule 10 */
 		virtio_fail(vd, "status 0x%02x clears bits of 0x%02x without a "
 			    "reset", status, cur);

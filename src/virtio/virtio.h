@@ -31,6 +31,22 @@
  *   reset        status 0 was written (or the VM is going away): drop
  *                requests in flight, back to the initial state.
  *   destroy      free the device's own state.
+ *   save         (optional) put the device's own state for a snapshot:
+ *                called with every vCPU parked and the device quiesced
+ *                (virtio_pci_save); 0, enc->err, or -EBUSY/-ENOTSUP with
+ *                a log line naming the device if it cannot be saved now.
+ *                Without it the device cannot be snapshotted.
+ *   restore      (optional, with save) read back what save put: decode
+ *                every field, validate it as strictly as a guest write,
+ *                snap_get_* and snap_dec_fail naming the field, and only then
+ *                apply (the device's part ends the section: call
+ *                snap_dec_end before applying).  Called on a freshly
+ *                created device after the
+ *                transport and core state (status, features, queues with
+ *                their indices) are applied, before activate.  Chains
+ *                the device held but never used (popped ahead, like
+ *                net's receive buffers) are given back with
+ *                virtio_queue_rewind() so they are popped again.
  *
  * Code that runs outside these callbacks (a backend's completion on the
  * VMM thread) takes the lock first: virtio_lock()/virtio_unlock().
@@ -77,6 +93,8 @@
 #define VIRTIO_MAX_QUEUES	1024
 
 struct virtio_dev;
+struct snap_enc;
+struct snap_dec;
 
 struct virtio_dev_ops {
 	void (*config_read)(struct virtio_dev *vd, uint32_t off, void *buf,
@@ -87,6 +105,9 @@ struct virtio_dev_ops {
 	void (*queue_notify)(struct virtio_dev *vd, struct virtq *vq);
 	void (*reset)(struct virtio_dev *vd);
 	void (*destroy)(struct virtio_dev *vd);
+	/* Snapshot: the device's own state, lock held (see above). */
+	int (*save)(struct virtio_dev *vd, struct snap_enc *enc);
+	int (*restore)(struct virtio_dev *vd, struct snap_dec *d);
 };
 
 /* What a transport provides to the core (virtio_pci.c). */
@@ -203,5 +224,69 @@ void virtio_queue_interrupt(struct virtio_dev *vd, struct virtq *vq);
 void virtio_config_changed(struct virtio_dev *vd);
 /* Call queue_notify for q again soon (work left over). */
 void virtio_queue_kick(struct virtio_dev *vd, uint16_t q);
+
+/* ---- Snapshot state (virtio_state.c), lock held ---------------------- */
+
+#define VIRTIO_STATUS_KNOWN	(VIRTIO_STATUS_ACKNOWLEDGE | \
+				 VIRTIO_STATUS_DRIVER | \
+				 VIRTIO_STATUS_DRIVER_OK | \
+				 VIRTIO_STATUS_FEATURES_OK | \
+				 VIRTIO_STATUS_NEEDS_RESET | \
+				 VIRTIO_STATUS_FAILED)
+
+struct virtio_queue_state {
+	uint16_t size;
+	uint64_t desc, driver, device;
+	bool enabled, broken, signalled_valid;
+	uint16_t last_avail, used_idx, signalled_used, inflight;
+};
+
+/* The core's state as decoded, not yet applied (virtio_dev_state_free). */
+struct virtio_dev_state {
+	uint64_t features;
+	uint8_t status, config_generation;
+	struct virtio_queue_state *q;	/* num_queues of them */
+	char field[32];			/* the per-queue field name in use */
+};
+
+/*
+ * The device's identity: type, queue count and maximum, offered features,
+ * config size.  First in a function's section, so that restoring into
+ * the wrong kind of device says so before anything else.
+ */
+int virtio_dev_save_id(const struct virtio_dev *vd, struct snap_enc *enc);
+/* The identity must be vd's.  0 or -errno (d->err). */
+int virtio_dev_check_id(const struct virtio_dev *vd, struct snap_dec *d);
+/*
+ * Status, features and every queue: registers and, for an enabled queue,
+ * the ring walker's positions.  0 or enc->err.
+ */
+int virtio_dev_save(const struct virtio_dev *vd, struct snap_enc *enc);
+/*
+ * Decode into *s and validate against vd (a fresh device of the same
+ * kind), changing nothing: the status must be one a
+ * driver can reach, features a subset of the offered ones, queue sizes
+ * powers of two up to the maximum, enabled queues pass the same checks
+ * as a live enable (virtq_configure) and their indices agree with the
+ * chains in flight.  0 or -errno (d->err).
+ */
+int virtio_dev_decode(struct virtio_dev *vd, struct snap_dec *d,
+		      struct virtio_dev_state *s);
+/* Apply a decoded state: queues configured, indices set; no activate. */
+void virtio_dev_apply(struct virtio_dev *vd, const struct virtio_dev_state *s);
+void virtio_dev_state_free(struct virtio_dev_state *s);
+/*
+ * After a restore: activate a DRIVER_OK device (ops->activate) and kick
+ * its enabled queues, as the live DRIVER_OK write does.  0 or -errno.
+ */
+int virtio_dev_resume(struct virtio_dev *vd);
+/*
+ * Give back the last n chains popped from queue q and never used, so the
+ * next virtq_pop takes them again (a restored device's held buffers).
+ * 0, or -EINVAL when fewer than n are in flight.
+ */
+int virtio_queue_rewind(struct virtio_dev *vd, uint16_t q, uint16_t n);
+/* "block", "net", ...: for messages. */
+const char *virtio_type_name(uint16_t type);
 
 #endif

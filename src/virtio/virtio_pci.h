@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "core/evloop.h"
+#include "lib/err.h"
 #include "pci/pci.h"
 #include "virtio/virtio.h"
 
@@ -126,5 +127,38 @@ int virtio_pci_create(struct pci_host *h, struct virtio_dev *vd,
 		      struct virtio_pci **out);
 /* Reset and remove the device.  No vCPU may be running. */
 void virtio_pci_destroy(struct virtio_pci *vp);
+
+/* ---- Snapshot (virtio_pci_state.c; docs/snapshot.md) ------------------ */
+
+struct snap_enc;
+struct snap_dec;
+
+#define VIRTIO_PCI_SNAP_VERSION 1u
+
+/*
+ * Everything of one virtio-pci function, device-specific state included,
+ * as ONE section payload: PCI configuration space, MSI-X table, the
+ * virtio core (identity, status, features, queues), the transport's
+ * registers, then the device's own (ops->save).  Called on the VMM thread
+ * with every vCPU parked and the device quiesced (no request in flight).
+ * -ENOTSUP with a message naming the device if its virtio_dev_ops has no
+ * save (a device without save/restore cannot be snapshotted and says so).
+ */
+int virtio_pci_save(struct virtio_pci *vp, struct snap_enc *enc,
+		    struct vmon_err *e);
+/*
+ * Into a freshly created, never-touched virtio_pci function of the same
+ * device type and configuration (the machine recreates devices from the
+ * saved config first).  Decode and validate everything, then apply;
+ * afterwards the device works exactly as if the guest driver had done the
+ * handshake itself: queues enabled and validated against guest RAM,
+ * ioeventfds registered for the BAR, MSI-X vectors routed, INTx level,
+ * BARs at their addresses on the buses (command register honoured), and
+ * DRIVER_OK devices activated (ops->activate) with their queues' indices
+ * at the saved positions.  A refused section leaves the function as it
+ * was.  0 or -errno with e filled.
+ */
+int virtio_pci_restore(struct virtio_pci *vp, struct snap_dec *d,
+		       struct vmon_err *e);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/iov.h"
+#include "lib/snapfile.h"
 #include "lib/util.h"
 #include "virtio/vsock_conn.h"
 
@@ -412,11 +413,47 @@ static void tx_notify(struct virtio_vsock *vs, struct virtq *vq)
 
 /* ---- virtio device ops ------------------------------------------------- */
 
+/*
+ * 5.10.6.6: after a restore the host's connections are gone (as in
+ * Firecracker, "Vsock device reset"): tell the driver with a
+ * VIRTIO_VSOCK_EVENT_TRANSPORT_RESET on the event queue, so it drops its
+ * own.  If the driver has given no event buffer yet, the event waits for
+ * one (vsock_notify on the event queue).
+ */
+#define VSOCK_EVENT_TRANSPORT_RESET	0u
+
+static void send_reset_event(struct virtio_vsock *vs)
+{
+	struct virtio_queue *q = virtio_queue(&vs->vd, VSOCK_EVENT_Q);
+	struct iovec iov[VSOCK_QUEUE_SIZE];
+	struct virtq_chain c;
+	uint32_t id = VSOCK_EVENT_TRANSPORT_RESET;	/* le32 id (5.10.6.6) */
+
+	if (!vs->reset_event || !q || !q->enabled || !virtio_running(&vs->vd))
+		return;
+	virtq_chain_init(&c, iov, VSOCK_QUEUE_SIZE);
+	if (virtq_pop(&q->vq, &c) <= 0)
+		return;
+	vs->reset_event = false;
+	if (c.nr_out || c.in_bytes < sizeof(id)) {
+		virtio_fail(&vs->vd, "event buffer %u: %u readable descriptors, "
+			    "%u writable bytes; an event needs 4 writable",
+			    c.head, c.nr_out, c.in_bytes);
+		return;
+	}
+	virtq_chain_write(&c, 0, &id, sizeof(id));
+	virtq_push(&q->vq, c.head, sizeof(id));
+	virtio_queue_interrupt(&vs->vd, &q->vq);
+}
+
 static void vsock_notify(struct virtio_dev *vd, struct virtq *vq)
 {
 	struct virtio_vsock *vs = to_vs(vd);
 
-	/* The event queue's buffers wait for events vmon never sends. */
+	if (vq->index == VSOCK_EVENT_Q)
+		send_reset_event(vs);
+
+	/* Event buffers wait for the one event vmon sends (restore). */
 	if (vq->index == VSOCK_TX_Q)
 		tx_notify(vs, vq);
 	/* New rx buffers, or replies the tx packets left owed. */
@@ -440,6 +477,7 @@ static void vsock_reset(struct virtio_dev *vd)
 	vsock_conn_free_all(vs, true);
 	vs->rst_nr = vs->rst_head = 0;
 	vs->rx_held = false;
+	vs->reset_event = false;
 }
 
 static void vsock_destroy(struct virtio_dev *vd)
@@ -462,7 +500,52 @@ static void vsock_destroy(struct virtio_dev *vd)
 	free(vs);
 }
 
+/*
+ * Snapshot: the guest CID, which the restored device must have too, and
+ * whether an rx chain was in hand (given back on restore).  Connections
+ * do not survive: the driver hears TRANSPORT_RESET.
+ */
+static int vsock_save(struct virtio_dev *vd, struct snap_enc *enc)
+{
+	struct virtio_vsock *vs = to_vs(vd);
+
+	snap_put_u64(enc, vs->guest_cid);
+	snap_put_bool(enc, vs->rx_held);
+	return enc->err;
+}
+
+static int vsock_restore(struct virtio_dev *vd, struct snap_dec *d)
+{
+	struct virtio_vsock *vs = to_vs(vd);
+	uint64_t cid;
+	bool held;
+
+	snap_get_u64(d, "vsock.guest_cid", &cid);
+	snap_get_bool(d, "vsock.rx_held", &held);
+	if (d->err)
+		return d->err;
+	if (cid != vs->guest_cid)
+		return snap_dec_fail(d, "vsock.guest_cid", "the snapshot's guest "
+				     "CID was %llu, this device has %llu",
+				     (unsigned long long)cid,
+				     (unsigned long long)vs->guest_cid);
+	if (held && (!vd->queues[VSOCK_RX_Q].enabled ||
+		     !vd->queues[VSOCK_RX_Q].vq.inflight))
+		return snap_dec_fail(d, "vsock.rx_held", "an rx buffer in hand, "
+				     "but none is in flight");
+	if (snap_dec_end(d))
+		return d->err;
+	vs->rx_held = false;
+	if (held)
+		virtio_queue_rewind(vd, VSOCK_RX_Q, 1);
+	vs->reset_event = true;
+	send_reset_event(vs);
+	return 0;
+}
+
 static const struct virtio_dev_ops vsock_ops = {
+	.save = vsock_save,
+	.restore = vsock_restore,
 	.config_read = vsock_config_read,
 	.queue_notify = vsock_notify,
 	.reset = vsock_reset,

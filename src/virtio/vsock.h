@@ -14,7 +14,7 @@
  *                    RST when nobody listens there.
  *
  * Queues: 0 rx (device to driver), 1 tx (driver to device), 2 event
- * (unused: vmon never migrates).  Configuration: le64 guest_cid.  No
+ * (only TRANSPORT_RESET, once after a snapshot restore).  Configuration: le64 guest_cid.  No
  * feature bits: stream sockets only (5.10.3).
  *
  * Flow control is the spec's credit scheme (5.10.6.3) both ways, and the
@@ -186,6 +186,9 @@ struct virtio_vsock {
 
 	struct vsock_rst rst[VSOCK_RST_BACKLOG];
 	unsigned int rst_head, rst_nr;
+
+	/* A restored device owes the driver a TRANSPORT_RESET event. */
+	bool reset_event;
 
 	/* The rx chain in hand, popped but not yet filled. */
 	bool rx_held;
