@@ -63,6 +63,10 @@ static struct x86_vcpu_state *vcpu_valid(bool sregs2)
 	} while (0)
 	if (sregs2) {
 		FILL(&st->sregs2);
+		/* 32-bit PAE paging, where the PDPTRs matter. */
+		st->sregs2.cs = seg(0x10, 11, 0);
+		st->sregs2.cr4 = 0x20;
+		st->sregs2.efer = 0x800;
 		st->sregs2.flags = KVM_SREGS2_FLAGS_PDPTRS_VALID;
 		st->sregs2.pdptrs[0] = 0x3001;
 	} else {
@@ -243,6 +247,9 @@ static void vcpu_bad_values(void **state)
 	st->sregs2.flags = 2;
 	vcpu_refused(st, "sregs2.flags");
 	st->sregs2.flags = 0;
+	vcpu_refused(st, "sregs2.pdptrs");
+	st->sregs2.flags = KVM_SREGS2_FLAGS_PDPTRS_VALID;
+	st->sregs2.efer = 0xd00;	/* long mode: no PDPTRs */
 	vcpu_refused(st, "sregs2.pdptrs");
 	free(st);
 }

@@ -76,6 +76,9 @@ struct sregs_view {
 #define APIC_BASE_EXTD	(1ULL << 10)
 #define APIC_BASE_EN	(1ULL << 11)
 #define APIC_BASE_ADDR	0x000ffffffffff000ULL
+#define X86_CR0_PG	(1ULL << 31)
+#define X86_CR4_PAE	(1ULL << 5)
+#define EFER_LMA	(1ULL << 10)
 
 static int check_sregs(struct snap_dec *d, const struct sregs_view *v)
 {
@@ -167,6 +170,16 @@ static int get_sregs(struct snap_dec *d, struct x86_vcpu_state *st)
 		    !all_zero(s2->pdptrs, sizeof(s2->pdptrs)))
 			return snap_dec_fail(d, "sregs2.pdptrs", "set but "
 					     "not marked valid in flags");
+		/* PDPTRs exist only in PAE paging; KVM_SET_SREGS2 says so. */
+		if ((s2->flags & KVM_SREGS2_FLAGS_PDPTRS_VALID) &&
+		    (!(s2->cr0 & X86_CR0_PG) || !(s2->cr4 & X86_CR4_PAE) ||
+		     (s2->efer & EFER_LMA)))
+			return snap_dec_fail(d, "sregs2.pdptrs", "marked valid "
+					     "outside PAE paging (CR0 0x%llx "
+					     "CR4 0x%llx EFER 0x%llx)",
+					     (unsigned long long)s2->cr0,
+					     (unsigned long long)s2->cr4,
+					     (unsigned long long)s2->efer);
 	}
 	return check_sregs(d, &v);
 }
