@@ -94,6 +94,7 @@ static struct x86_vcpu_state *vcpu_valid(bool sregs2)
 	st->events.exception.error_code = 2;
 	st->events.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
 	st->events.sipi_vector = 0x9a;
+	st->events.nmi.pending = 2;
 	st->debugregs.dr6 = 0xffff0ff0;
 	st->debugregs.dr7 = 0x400;
 	st->mp_state = KVM_MP_STATE_HALTED;
@@ -214,6 +215,7 @@ static void vcpu_bad_values(void **state)
 	BAD("events.flags", st->events.flags |= 0x40);
 	BAD("events.nmi", st->events.nmi.pad = 1);
 	BAD("events.nmi", st->events.nmi.masked = 2);
+	BAD("events.nmi", st->events.nmi.pending = 3);
 	BAD("events.exception", st->events.exception.nr = 32);
 	BAD("events.interrupt", st->events.interrupt.shadow = 4);
 	BAD("events.sipi_vector", st->events.sipi_vector = 0x100);
@@ -323,7 +325,7 @@ static void vm_valid(struct x86_vm_state *st)
 	st->chip[2].chip.ioapic.ioregsel = 0x3f;
 	for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
 		st->chip[2].chip.ioapic.redirtbl[i].bits =
-			i == 4 ? 0x24 | (1ULL << 56) : 1u << 16;
+			i == 4 ? 0x24 | (1ULL << 56) | (1ULL << 50) : 1u << 16;
 	st->pit.channels[0] = (struct kvm_pit_channel_state){
 		.count = 0x10000, .rw_mode = 3, .mode = 2, .gate = 1,
 		.read_state = 3, .write_state = 3, .count_load_time = -5 };

@@ -323,7 +323,8 @@ static int get_events(struct snap_dec *d, struct kvm_vcpu_events *ev)
 				     "soft %u shadow 0x%x: out of range",
 				     ev->interrupt.injected,
 				     ev->interrupt.soft, ev->interrupt.shadow);
-	if (ev->nmi.injected > 1 || ev->nmi.pending > 1 ||
+	/* nmi.pending counts: KVM keeps up to two NMIs pending. */
+	if (ev->nmi.injected > 1 || ev->nmi.pending > 2 ||
 	    ev->nmi.masked > 1 || ev->nmi.pad)
 		return snap_dec_fail(d, "events.nmi", "injected %u pending "
 				     "%u masked %u pad %u: out of range",
@@ -499,8 +500,13 @@ static int check_pic(struct snap_dec *d, unsigned int i,
 }
 
 #define IOAPIC_BASE		0xfec00000ULL	/* KVM's, fixed */
-/* Redirection entry bits 55-17 are reserved (82093AA 3.2.4). */
-#define IOAPIC_RTE_RESERVED	0x00fffffffffe0000ULL
+/*
+ * Redirection entry bits 55-17 are reserved (82093AA 3.2.4), but KVM
+ * keeps what the guest writes and Linux puts extended destination IDs in
+ * 55-49 (KVM_FEATURE_MSI_EXT_DEST_ID) and its remapped format's bit 48:
+ * 47-17 are reserved in every format.
+ */
+#define IOAPIC_RTE_RESERVED	0x0000fffffffe0000ULL
 
 static int check_ioapic(struct snap_dec *d, const struct kvm_ioapic_state *s)
 {
@@ -519,7 +525,7 @@ static int check_ioapic(struct snap_dec *d, const struct kvm_ioapic_state *s)
 		if (s->redirtbl[i].bits & IOAPIC_RTE_RESERVED)
 			return snap_dec_fail(d, "irqchip.ioapic.redirtbl",
 					     "entry %u, 0x%016llx, sets "
-					     "reserved bits 55-17", i,
+					     "reserved bits 47-17", i,
 					     (unsigned long long)
 					     s->redirtbl[i].bits);
 	return 0;

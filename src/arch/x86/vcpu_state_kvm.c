@@ -13,6 +13,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+/* KVM_GET/SET_MSRS refuse 256 entries or more (MAX_IO_MSRS, -E2BIG). */
+#define MSR_IO_MAX		255u
+
 #define MSR_IA32_TSC		0x10
 #define MSR_IA32_APICBASE	0x1b
 
@@ -150,8 +153,8 @@ static int msrs_capture(int kvm_fd, int vcpu_fd, struct x86_vcpu_state *st,
 	while (done < n) {
 		int r;
 
-		memset(m->entries, 0, (n - done) * sizeof(m->entries[0]));
-		m->nmsrs = n - done;
+		m->nmsrs = n - done < MSR_IO_MAX ? n - done : MSR_IO_MAX;
+		memset(m->entries, 0, m->nmsrs * sizeof(m->entries[0]));
 		for (uint32_t j = 0; j < m->nmsrs; j++)
 			m->entries[j].index = idx[done + j];
 		r = ioctl(vcpu_fd, KVM_GET_MSRS, m);
@@ -159,9 +162,13 @@ static int msrs_capture(int kvm_fd, int vcpu_fd, struct x86_vcpu_state *st,
 			ret = fail(e, "KVM_GET_MSRS");
 			goto out;
 		}
-		for (int j = 0; j < r && (uint32_t)j < m->nmsrs; j++)
+		if ((uint32_t)r > m->nmsrs)
+			r = (int)m->nmsrs;
+		for (int j = 0; j < r; j++)
 			st->msrs[st->nmsrs++] = m->entries[j];
-		done += (uint32_t)r + 1;	/* past the one it refused */
+		done += (uint32_t)r;
+		if ((uint32_t)r < m->nmsrs)
+			done++;		/* past the one it could not read */
 	}
 	for (uint32_t i = 0; i < st->nmsrs; i++) {
 		tsc |= st->msrs[i].index == MSR_IA32_TSC;
@@ -304,29 +311,42 @@ static int xsave_apply(int kvm_fd, int vcpu_fd,
 	return KVM_IO(vcpu_fd, KVM_SET_XSAVE, (void *)st->xsave, e);
 }
 
+/* In index order, MSR_IO_MAX at a time. */
 static int msrs_apply(int vcpu_fd, const struct x86_vcpu_state *st,
 		      struct vmon_err *e)
 {
 	struct kvm_msrs *m = calloc(1, sizeof(*m) +
-				    st->nmsrs * sizeof(m->entries[0]));
-	int r;
+				    MSR_IO_MAX * sizeof(m->entries[0]));
+	int ret = 0;
 
 	if (!m)
 		return err_set(e, ERR_HOST, -ENOMEM, "no memory for MSRs");
-	m->nmsrs = st->nmsrs;
-	memcpy(m->entries, st->msrs, st->nmsrs * sizeof(m->entries[0]));
-	r = ioctl(vcpu_fd, KVM_SET_MSRS, m);
+	for (uint32_t done = 0; done < st->nmsrs && !ret;) {
+		uint32_t k = st->nmsrs - done < MSR_IO_MAX ? st->nmsrs - done
+							   : MSR_IO_MAX;
+		const struct kvm_msr_entry *bad;
+		int r;
+
+		m->nmsrs = k;
+		memcpy(m->entries, st->msrs + done, k * sizeof(m->entries[0]));
+		r = ioctl(vcpu_fd, KVM_SET_MSRS, m);
+		if (r < 0) {
+			ret = fail(e, "KVM_SET_MSRS");
+			break;
+		}
+		/* It returns how many it set, stopping at the first refused. */
+		if ((uint32_t)r < k) {
+			bad = &st->msrs[done + (uint32_t)r];
+			ret = err_set(e, ERR_HOST, -EINVAL, "KVM_SET_MSRS: MSR "
+				      "0x%x refused (value 0x%llx; %u of %u "
+				      "set)", bad->index,
+				      (unsigned long long)bad->data,
+				      done + (uint32_t)r, st->nmsrs);
+		}
+		done += k;
+	}
 	free(m);
-	if (r < 0)
-		return fail(e, "KVM_SET_MSRS");
-	/* It returns how many it set, stopping at the first it refused. */
-	if ((uint32_t)r < st->nmsrs)
-		return err_set(e, ERR_HOST, -EINVAL, "KVM_SET_MSRS: MSR 0x%x "
-			       "refused (value 0x%llx; %d of %u set)",
-			       st->msrs[r].index,
-			       (unsigned long long)st->msrs[r].data, r,
-			       st->nmsrs);
-	return 0;
+	return ret;
 }
 
 /*
