@@ -33,6 +33,7 @@
 #define X86_XSAVE_MIN		4096u
 #define X86_XSAVE_MAX		(64u << 10)
 
+/* About 85 KiB (the XSAVE and MSR arrays): allocate it, not on a stack. */
 struct x86_vcpu_state {
 	struct kvm_regs regs;
 	/* KVM_GET_SREGS2 (keeps the PDPTRs of PAE paging) or KVM_GET_SREGS. */
@@ -58,8 +59,11 @@ struct x86_vm_state {
 	struct kvm_clock_data clock;
 };
 
-/* Pure halves.  encode: 0 or enc->err.  decode: validates every field,
- * requires the section read to its end; 0 or d->err (out zeroed first). */
+/*
+ * Pure halves.  encode: 0 or enc->err (-EINVAL for counts over the caps).
+ * decode: validates every field and requires the section read to its
+ * end; 0 or d->err, and on a refusal *out is left all zeros.
+ */
 int x86_vcpu_state_encode(const struct x86_vcpu_state *st,
 			  struct snap_enc *enc);
 int x86_vcpu_state_decode(struct snap_dec *d, struct x86_vcpu_state *out);
