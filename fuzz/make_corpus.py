@@ -574,6 +574,18 @@ def virtio_state_seeds():
     }
 
 
+def vcpu_state_seeds():
+    """fuzz_vcpu_state: byte 0 bit 0 VM, bit 1 built-in + (pos, xor)s, bit 2 cut."""
+    return {
+        "vcpu-intact": bytes([2]),
+        "vm-intact": bytes([3]),
+        "vcpu-flip-xsave": bytes([2]) + struct.pack("<HB", 300, 0x10),
+        "vcpu-cut": bytes([6]) + struct.pack("<H", 4000),
+        "vm-flip-ioapic": bytes([3]) + struct.pack("<HB", 1100, 0x02),
+        "raw-short": bytes([0]) + struct.pack("<I", 144) + bytes(16),
+    }
+
+
 TARGETS = {
     "fuzz_boot": boot_seeds,
     "fuzz_http": http_seeds,
@@ -586,6 +598,7 @@ TARGETS = {
     "fuzz_snap_config": snap_config_seeds,
     "fuzz_hw_state": hw_state_seeds,
     "fuzz_virtio_state": virtio_state_seeds,
+    "fuzz_vcpu_state": vcpu_state_seeds,
 }
 MAX_LEN = 8192      # fuzz_short.sh's -max_len
 
