@@ -30,7 +30,7 @@ cd "$ROOT"
 # first two with Linux's drivers there, and boots its own nested host.
 NESTED_TESTS=${VMON_NESTED_TESTS:-"guest_vmon cli console_tty linux_boot
 	virtio_vsock virtio_rng virtio_rng_limit virtio_blk_limit virtio_balloon
-	virtio_bad api_session api_config_file jailer"}
+	virtio_bad api_session api_config_file jailer snapshot"}
 
 san=1 nested=1 unit=1
 # Seconds one integration test may take before it is killed and failed.

@@ -473,3 +473,39 @@ void api_put_metrics(struct api_ctx *ctx, const char *id, const json_t *b,
 		run(ctx, &c, r);
 	free(extra);
 }
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+static int op_snapshot_create(struct call *c)
+{
+	return vmm_snapshot_create(c->v, c->req, c->err, sizeof(c->err));
+}
+
+void api_put_snapshot_create(struct api_ctx *ctx, const char *id,
+			     const json_t *b, struct api_response *r)
+{
+	struct vmm_snapshot_req req;
+	struct call c = { .op = op_snapshot_create, .req = &req };
+
+	if (api_parse_snapshot_create(b, &req, c.err, sizeof(c.err)))
+		refuse(r, c.err);
+	else
+		run(ctx, &c, r);
+}
+
+static int op_snapshot_load(struct call *c)
+{
+	return vmm_snapshot_load(c->v, c->req, c->err, sizeof(c->err));
+}
+
+void api_put_snapshot_load(struct api_ctx *ctx, const char *id,
+			   const json_t *b, struct api_response *r)
+{
+	struct vmm_snapshot_req req;
+	struct call c = { .op = op_snapshot_load, .req = &req };
+
+	if (api_parse_snapshot_load(b, &req, c.err, sizeof(c.err)))
+		refuse(r, c.err);
+	else
+		run(ctx, &c, r);
+}

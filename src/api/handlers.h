@@ -46,6 +46,10 @@ void api_patch_machine(struct api_ctx *, const char *, const json_t *,
 		       struct api_response *);
 void api_put_metrics(struct api_ctx *, const char *, const json_t *,
 		     struct api_response *);
+void api_put_snapshot_create(struct api_ctx *, const char *, const json_t *,
+			     struct api_response *);
+void api_put_snapshot_load(struct api_ctx *, const char *, const json_t *,
+			   struct api_response *);
 void api_put_entropy(struct api_ctx *, const char *, const json_t *,
 		     struct api_response *);
 void api_put_serial(struct api_ctx *, const char *, const json_t *,

@@ -587,3 +587,93 @@ int api_parse_vm_state(const json_t *j, bool *pause, char *err, size_t len)
 	*pause = i == 0;
 	return 0;
 }
+
+int api_parse_snapshot_create(const json_t *j, struct vmm_snapshot_req *r,
+			      char *err, size_t len)
+{
+	static const struct jfield f[] = {
+		F("snapshot_path", J_STRING, REQ),
+		F("mem_file_path", J_STRING, REQ),
+		F("snapshot_type", J_STRING),
+		F("version", J_STRING),	/* older Firecrackers; one format here */
+	};
+	const char *type;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if ((ret = jv_check(j, "SnapshotCreateParams", f, COUNT(f), err, len)))
+		return ret;
+	r->state_path = jv_str(j, "snapshot_path");
+	r->mem_path = jv_str(j, "mem_file_path");
+	type = jv_str(j, "snapshot_type");
+	if (type && strcmp(type, "Full") && strcmp(type, "Diff"))
+		return bad(err, len, "SnapshotCreateParams: snapshot_type '%s' "
+			   "is not Full or Diff", type);
+	r->diff = type && !strcmp(type, "Diff");
+	if ((ret = check_path("SnapshotCreateParams", "snapshot_path",
+			      r->state_path, err, len)) ||
+	    (ret = check_path("SnapshotCreateParams", "mem_file_path",
+			      r->mem_path, err, len)))
+		return ret;
+	if (!strcmp(r->state_path, r->mem_path))
+		return bad(err, len, "SnapshotCreateParams: snapshot_path and "
+			   "mem_file_path are the same file");
+	return 0;
+}
+
+int api_parse_snapshot_load(const json_t *j, struct vmm_snapshot_req *r,
+			    char *err, size_t len)
+{
+	static const struct jfield f[] = {
+		F("snapshot_path", J_STRING, REQ),
+		F("mem_file_path", J_STRING),
+		F("mem_backend", J_OBJECT),
+		F("enable_diff_snapshots", J_BOOL),
+		F("track_dirty_pages", J_BOOL),
+		F("resume_vm", J_BOOL),
+		F("network_overrides", J_ARRAY, NOT("not supported yet: interfaces come back on the TAP devices the snapshot names")),
+		F("vsock_override", J_OBJECT, NOT("not supported yet: vsock comes back on the snapshot's uds_path")),
+		F("clock_realtime", J_BOOL, NOT("not supported yet")),
+	};
+	static const struct jfield bf[] = {
+		F("backend_type", J_STRING, REQ),
+		F("backend_path", J_STRING, REQ),
+	};
+	const json_t *b;
+	const char *type;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if ((ret = jv_check(j, "SnapshotLoadParams", f, COUNT(f), err, len)))
+		return ret;
+	r->state_path = jv_str(j, "snapshot_path");
+	r->mem_path = jv_str(j, "mem_file_path");
+	b = jv_get(j, "mem_backend");
+	/* Exactly one of them (Firecracker's rule). */
+	if (!!b == !!r->mem_path)
+		return bad(err, len, "SnapshotLoadParams: give either "
+			   "mem_backend or the older mem_file_path, not %s",
+			   b ? "both" : "neither");
+	if (b) {
+		if ((ret = jv_check(b, "MemoryBackend", bf, COUNT(bf), err,
+				    len)))
+			return ret;
+		type = jv_str(b, "backend_type");
+		if (!strcmp(type, "Uffd"))
+			return bad(err, len, "MemoryBackend: backend_type Uffd "
+				   "is not supported: vmon maps a File");
+		if (strcmp(type, "File"))
+			return bad(err, len, "MemoryBackend: backend_type '%s' "
+				   "is not File or Uffd", type);
+		r->mem_path = jv_str(b, "backend_path");
+	}
+	r->diff = jv_bool(j, "enable_diff_snapshots", false) ||
+		  jv_bool(j, "track_dirty_pages", false);
+	r->resume = jv_bool(j, "resume_vm", false);
+	if ((ret = check_path("SnapshotLoadParams", "snapshot_path",
+			      r->state_path, err, len)) ||
+	    (ret = check_path("SnapshotLoadParams", "mem_file_path",
+			      r->mem_path, err, len)))
+		return ret;
+	return 0;
+}

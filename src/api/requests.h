@@ -47,6 +47,11 @@ int api_parse_net(const json_t *j, const char *path_id, struct vmm_net_req *r,
 int api_parse_net_patch(const json_t *j, const char *path_id,
 			struct rate_limiter_patch *rx,
 			struct rate_limiter_patch *tx, char *err, size_t len);
+/* PUT /snapshot/create and /snapshot/load (strings point into j). */
+int api_parse_snapshot_create(const json_t *j, struct vmm_snapshot_req *r,
+			      char *err, size_t len);
+int api_parse_snapshot_load(const json_t *j, struct vmm_snapshot_req *r,
+			    char *err, size_t len);
 int api_parse_vsock(const json_t *j, struct vmm_vsock_req *r, char *err,
 		    size_t len);
 /* The RateLimiter object in j's `field` (all off when absent or null). */

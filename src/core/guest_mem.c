@@ -8,6 +8,12 @@
 int gm_alloc(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
 	     uint64_t high_start)
 {
+	return gm_alloc_fd(gm, ram_size, hole_start, high_start, -1);
+}
+
+int gm_alloc_fd(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
+		uint64_t high_start, int fd)
+{
 	uint64_t low, high;
 	void *p;
 
@@ -23,7 +29,8 @@ int gm_alloc(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
 	 * a 1 GiB guest that uses 20 MiB costs 20 MiB.
 	 */
 	p = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		 MAP_PRIVATE | MAP_NORESERVE | (fd < 0 ? MAP_ANONYMOUS : 0),
+		 fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	gm->mapping = p;

@@ -36,6 +36,13 @@ struct guest_mem {
  */
 int gm_alloc(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
 	     uint64_t high_start);
+/*
+ * The same layout over ram_size bytes of fd (a snapshot's memory file),
+ * mapped private: the guest's writes stay in this process, the file is
+ * read page by page as the guest touches it.
+ */
+int gm_alloc_fd(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
+		uint64_t high_start, int fd);
 
 /* Use a caller-owned buffer as RAM at gpa 0 (unit tests).  No hole. */
 int gm_init_buffer(struct guest_mem *gm, void *buf, uint64_t size);

@@ -72,7 +72,6 @@ static const struct rule rules[] = {
 	ANY(rt_sigreturn, VCPU),	/* the kick's handler returns */
 	ANY(restart_syscall, ALL),	/* a wait interrupted by a signal */
 	ANY(clock_gettime, ALL),	/* vDSO fallback: deadlines, metrics */
-	ANY(clock_nanosleep, VMM),	/* usleep: waiting for an image's lock */
 	ANY(getpid, VCPU | VMM),	/* pthread_kill */
 	ANY(exit, VCPU | API),		/* the thread returns */
 	ANY(exit_group, ALL),		/* the process ends */
@@ -121,6 +120,23 @@ static const struct rule rules[] = {
 	ANY(fstatfs, VMM),		/* O_DIRECT where the file system allows */
 	ANY(flock, VMM),		/* images are locked while in use */
 	IOCTL(BLKGETSIZE64, VMM),
+	/*
+	 * PUT /snapshot/create on a paused VM (machine/snapshot.c): read
+	 * every vCPU's and the irqchip's state, write the memory and state
+	 * files beside their paths, fsync, rename over them.
+	 */
+	IOCTL(KVM_CHECK_EXTENSION, VMM),	/* SREGS2, XSAVE2 sizes */
+	IOCTL(KVM_GET_MSR_INDEX_LIST, VMM),
+	IOCTL(KVM_GET_MP_STATE, VMM), IOCTL(KVM_GET_REGS, VMM),
+	IOCTL(KVM_GET_SREGS, VMM), IOCTL(KVM_GET_SREGS2, VMM),
+	IOCTL(KVM_GET_XSAVE, VMM), IOCTL(KVM_GET_XSAVE2, VMM),
+	IOCTL(KVM_GET_XCRS, VMM), IOCTL(KVM_GET_DEBUGREGS, VMM),
+	IOCTL(KVM_GET_LAPIC, VMM), IOCTL(KVM_GET_MSRS, VMM),
+	IOCTL(KVM_GET_VCPU_EVENTS, VMM), IOCTL(KVM_GET_TSC_KHZ, VMM),
+	IOCTL(KVM_GET_IRQCHIP, VMM), IOCTL(KVM_GET_PIT2, VMM),
+	IOCTL(KVM_GET_CLOCK, VMM),
+	/* (pwritev2 and fdatasync are the block device's rows.) */
+	ANY(rename, VMM),		/* the files put in place whole */
 	/* vsock: the host side is Unix sockets (Firecracker's model). */
 	ARG_MASK(socket, VMM, 0, 0xffffffffu, AF_UNIX),
 	ANY(connect, VMM),

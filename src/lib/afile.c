@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/uio.h>
 
 static void afile_release(struct afile *af)
 {
@@ -61,8 +62,10 @@ int afile_pwrite(struct afile *af, const void *buf, size_t len, off_t off,
 	const char *p = buf;
 
 	while (len) {
+		struct iovec iov = { (void *)p, len };
+		/* pwritev2, not pwrite: the one the VMM thread's filter has. */
 		ssize_t n = off < 0 ? write(af->fd, p, len)
-				    : pwrite(af->fd, p, len, off);
+				    : pwritev2(af->fd, &iov, 1, off, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -84,13 +87,6 @@ int afile_write(struct afile *af, const void *buf, size_t len,
 	return afile_pwrite(af, buf, len, -1, e);
 }
 
-int afile_truncate(struct afile *af, off_t size, struct vmon_err *e)
-{
-	if (ftruncate(af->fd, size) < 0)
-		return write_failed(af, -errno, e);
-	return 0;
-}
-
 /* fsync the directory path is in, so the rename itself is durable. */
 static int sync_dir(const char *path)
 {
@@ -107,7 +103,7 @@ static int sync_dir(const char *path)
 	if (!dir)
 		return -ENOMEM;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0)
+	if (fd < 0 || fdatasync(fd) < 0)
 		ret = -errno;
 	if (fd >= 0)
 		close(fd);
@@ -119,8 +115,12 @@ int afile_commit(struct afile *af, struct vmon_err *e)
 {
 	int ret, fd = af->fd;
 
-	/* Delayed allocation reports ENOSPC or EIO here, not at write. */
-	if (fsync(fd) < 0) {
+	/*
+	 * Delayed allocation reports ENOSPC or EIO here, not at write.
+	 * fdatasync: the data and the size, all a reader needs (and the
+	 * call the VMM thread's filter already has for guest flushes).
+	 */
+	if (fdatasync(fd) < 0) {
 		ret = write_failed(af, -errno, e);
 		goto fail;
 	}

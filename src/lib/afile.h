@@ -30,8 +30,6 @@ int afile_write(struct afile *af, const void *buf, size_t len,
 		struct vmon_err *e);
 int afile_pwrite(struct afile *af, const void *buf, size_t len, off_t off,
 		 struct vmon_err *e);
-/* Set the file's size (holes when growing). */
-int afile_truncate(struct afile *af, off_t size, struct vmon_err *e);
 /*
  * Make it the file at path.  Releases af either way: on failure before
  * the rename the temporary is gone and path untouched; a failed fsync of

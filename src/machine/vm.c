@@ -22,6 +22,8 @@
 #include "lib/err.h"
 #include "lib/exit_status.h"
 #include "lib/log.h"
+#include "lib/snapfile.h"
+#include "machine/vm_config_snap.h"
 #include "machine/board.h"
 
 static int open_serial_out(const struct vm_config *cfg, struct vmon_err *e)
@@ -68,9 +70,15 @@ static int get_cpuid(struct vm *vm, struct vmon_err *e)
 
 static int map_memory(struct vm *vm, struct vmon_err *e)
 {
-	int ret = gm_alloc(&vm->mem, vm->cfg.mem_size, PLAT_MMIO_HOLE_START,
-			   PLAT_HIGH_MEM_START);
+	int fd = -1, ret;
 
+	if (vm->cfg.mem_file &&
+	    (ret = snap_mem_open(vm->cfg.mem_file, vm->cfg.mem_size, &fd, e)))
+		return ret;
+	ret = gm_alloc_fd(&vm->mem, vm->cfg.mem_size, PLAT_MMIO_HOLE_START,
+			  PLAT_HIGH_MEM_START, fd);
+	if (fd >= 0)
+		close(fd);	/* the mapping keeps the file */
 	if (ret)
 		return err_set(e, ERR_HOST, ret, "cannot reserve %llu MiB of "
 			       "guest RAM: %s",
@@ -213,7 +221,7 @@ out_rc:
 		       strerror(-ret));
 }
 
-static int setup_vcpu(struct vm *vm, struct vcpu *vcpu)
+int vm_vcpu_set_cpuid(struct vm *vm, struct vcpu *vcpu)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
 	int ret;
@@ -228,6 +236,15 @@ static int setup_vcpu(struct vm *vm, struct vcpu *vcpu)
 		return ret;
 	}
 	free(cpuid);
+	return 0;
+}
+
+static int setup_vcpu(struct vm *vm, struct vcpu *vcpu)
+{
+	int ret;
+
+	if ((ret = vm_vcpu_set_cpuid(vm, vcpu)))
+		return ret;
 	if ((ret = x86_setup_vcpu_common(vcpu->fd)))
 		return ret;
 	/* The BSP starts at the kernel; APs wait for the guest's SIPI. */
@@ -399,4 +416,9 @@ void vm_destroy(struct vm *vm)
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
 	runctl_destroy(&vm->rc);
+	if (vm->owned_cfg) {
+		vm_config_owned_free(vm->owned_cfg);
+		free(vm->owned_cfg);
+		vm->owned_cfg = NULL;
+	}
 }

@@ -32,6 +32,7 @@ struct irq_routing;
 struct pci_host;
 struct virtio_devices;
 struct kvm_cpuid2;
+struct vm_config_owned;
 
 struct vm {
 	struct vm_config cfg;
@@ -72,6 +73,9 @@ struct vm {
 	/* Stopping and pausing (core/runctl.h); devices get its stop sink. */
 	struct runctl rc;
 
+	/* A restored VM's config (cfg's strings); vm_destroy frees it. */
+	struct vm_config_owned *owned_cfg;
+
 	/* vm_destroy() leaves the VM fd and guest RAM to the exit helper. */
 	bool leave_kvm_open;
 };
@@ -86,6 +90,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 	      struct evloop *loop, struct vmon_err *e);
 /* Build ACPI tables, load the kernel, set up every vCPU.  0 or -errno. */
 int vm_load(struct vm *vm, struct vmon_err *e);
+/* The guest's CPUID on vcpu, as at boot (and before a restore).  -errno. */
+int vm_vcpu_set_cpuid(struct vm *vm, struct vcpu *vcpu);
 /* Start the vCPU threads; stop (they must be stopping) and join them. */
 int vm_start_vcpus(struct vm *vm);
 void vm_join_vcpus(struct vm *vm);

@@ -37,6 +37,8 @@ struct vm_config {
 	bool debug_exit;
 	bool guest_decompress;	/* bzImage: no host-side unpacking */
 	bool no_seccomp;	/* threads without filters: debugging only */
+	/* A restore: RAM is this snapshot memory file, mapped private. */
+	const char *mem_file;
 
 	unsigned int nr_disks;
 	struct disk_config disks[VM_MAX_DISKS];

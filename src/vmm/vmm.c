@@ -204,6 +204,7 @@ int vmm_set_machine(struct vmm *v, const struct vmm_machine *r, char *err,
 		return ret;
 	v->vcpus = vcpus;
 	v->mem_mib = mem;
+	v->machine_set = true;
 	return 0;
 }
 

@@ -103,6 +103,7 @@ struct vmm {
 	char *kernel, *initrd, *boot_args;
 	unsigned int vcpus;
 	uint64_t mem_mib;
+	bool machine_set;		/* PUT/PATCH /machine-config done */
 	unsigned int nr_drives;
 	struct vmm_drive drives[VM_MAX_DISKS];	/* the root drive first */
 	unsigned int nr_nets;
@@ -201,6 +202,17 @@ int vmm_put_metrics(struct vmm *v, const struct vmm_metrics_req *r, char *err,
 
 /* Actions. */
 int vmm_start(struct vmm *v, char *err, size_t len);
+
+/* PUT /snapshot/create and /snapshot/load (vmm/snapshot.c). */
+struct vmm_snapshot_req {
+	const char *state_path, *mem_path;
+	bool diff;	/* create: Diff; load: dirty page tracking asked */
+	bool resume;	/* load: resume_vm */
+};
+int vmm_snapshot_create(struct vmm *v, const struct vmm_snapshot_req *r,
+			char *err, size_t len);
+int vmm_snapshot_load(struct vmm *v, const struct vmm_snapshot_req *r,
+		      char *err, size_t len);
 int vmm_pause(struct vmm *v, char *err, size_t len);
 int vmm_resume(struct vmm *v, char *err, size_t len);
 int vmm_send_ctrl_alt_del(struct vmm *v, char *err, size_t len);

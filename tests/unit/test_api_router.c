@@ -128,8 +128,6 @@ static void missing_features_pinned(void **state)
 		enum http_method m;
 		const char *path, *what;
 	} pins[] = {
-		{ HTTP_PUT, "/snapshot/create", "snapshots" },
-		{ HTTP_PUT, "/snapshot/load", "snapshots" },
 		{ HTTP_GET, "/mmds", "MMDS" },
 		{ HTTP_PUT, "/mmds", "MMDS" },
 		{ HTTP_PATCH, "/mmds", "MMDS" },

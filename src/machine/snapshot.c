@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+#include "machine/snapshot.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch/x86/vcpu_state.h"
+#include "hw/acpi_pm.h"
+#include "hw/i8042.h"
+#include "hw/rtc.h"
+#include "hw/serial.h"
+#include "lib/log.h"
+#include "lib/snapfile.h"
+#include "machine/devices.h"
+#include "machine/vm_config_snap.h"
+#include "virtio/virtio_pci.h"
+
+#define SNAP_ARCH "x86_64"
+
+/*
+ * A part that failed without filling e (an encoder out of memory, say)
+ * still gets a message naming it.
+ */
+static int named(struct vmon_err *e, int ret, const char *what)
+{
+	if (ret && !e->code)
+		err_set(e, ERR_HOST, ret, "snapshot: %s: %s", what,
+			strerror(-ret));
+	return ret;
+}
+
+/* enc holds a part's payload (or its failure, ret): add it as name. */
+static int add(struct snap_writer *w, const char *name, uint32_t version,
+	       struct snap_enc *enc, int ret, struct vmon_err *e)
+{
+	if (ret) {
+		snap_enc_free(enc);
+		return named(e, ret, name);
+	}
+	return snap_writer_add_enc(w, name, version, enc, e);
+}
+
+static int save_parts(struct vm *vm, struct snap_writer *w,
+		      struct vmon_err *e)
+{
+	struct snap_enc enc;
+	char name[32];	/* "virtio.N", under SNAP_NAME_MAX for any real N */
+	int ret;
+
+	snap_enc_init(&enc);
+	if ((ret = add(w, "config", VM_CONFIG_SNAP_VERSION, &enc,
+		       vm_config_save(&vm->cfg, &enc), e)))
+		return ret;
+	if ((ret = add(w, "x86.vm", X86_VM_SNAP_VERSION, &enc,
+		       x86_vm_state_save(vm->kvm.vm_fd, &enc, e), e)))
+		return ret;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		snprintf(name, sizeof(name), "vcpu.%u", i);
+		if ((ret = add(w, name, X86_VCPU_SNAP_VERSION, &enc,
+			       x86_vcpu_save(vm->kvm.kvm_fd, vm->vcpus[i].fd,
+					     &enc, e), e)))
+			return ret;
+	}
+	if ((ret = add(w, "serial", SERIAL_SNAP_VERSION, &enc,
+		       serial_save(vm->serial, &enc), e)) ||
+	    (ret = add(w, "i8042", I8042_SNAP_VERSION, &enc,
+		       i8042_save(vm->i8042, &enc), e)) ||
+	    (ret = add(w, "rtc", RTC_SNAP_VERSION, &enc,
+		       rtc_save(vm->rtc, &enc), e)) ||
+	    (ret = add(w, "acpi_pm", ACPI_PM_SNAP_VERSION, &enc,
+		       acpi_pm_save(vm->pm, &enc), e)))
+		return ret;
+	for (unsigned int i = 0; vm->virtio && i < vm->virtio->nr; i++) {
+		snprintf(name, sizeof(name), "virtio.%u", i);
+		if ((ret = add(w, name, VIRTIO_PCI_SNAP_VERSION, &enc,
+			       virtio_pci_save(vm->virtio->dev[i], &enc, e),
+			       e)))
+			return ret;
+	}
+	return 0;
+}
+
+int vm_snapshot_save(struct vm *vm, const char *state_path,
+		     const char *mem_path, struct vmon_err *e)
+{
+	struct snap_writer *w;
+	int ret;
+
+	if ((ret = snap_writer_new(&w, SNAP_ARCH, e)))
+		return ret;
+	if ((ret = save_parts(vm, w, e)))
+		goto out;
+	/* RAM first: a state file then always has its memory beside it. */
+	if ((ret = snap_mem_write(mem_path, vm->mem.mapping,
+				  vm->mem.mapping_size, e)))
+		goto out;
+	if ((ret = snap_writer_write(w, state_path, e)))
+		unlink(mem_path);	/* no half snapshot */
+out:
+	snap_writer_free(w);
+	return ret;
+}
+
+static int restore_vcpus(struct vm *vm, struct snap_reader *r,
+			 struct vmon_err *e)
+{
+	struct snap_dec d;
+	char name[32];	/* "virtio.N", under SNAP_NAME_MAX for any real N */
+	int ret;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		snprintf(name, sizeof(name), "vcpu.%u", i);
+		/* CPUID as at boot, before the registers it gives meaning to. */
+		if ((ret = vm_vcpu_set_cpuid(vm, vcpu)))
+			return named(e, ret, "KVM_SET_CPUID2");
+		if ((ret = snap_dec_begin(r, name, X86_VCPU_SNAP_VERSION, &d,
+					  e)) ||
+		    (ret = x86_vcpu_restore(vm->kvm.kvm_fd, vcpu->fd, &d, e)))
+			return named(e, ret, name);
+	}
+	return 0;
+}
+
+/* One part's section into its restore function. */
+#define RESTORE(r, name, version, fn, obj, e)				\
+	({								\
+		struct snap_dec d_;					\
+		int r_ = snap_dec_begin((r), (name), (version), &d_, (e)); \
+		named((e), r_ ? r_ : fn((obj), &d_), (name));		\
+	})
+
+static int restore_parts(struct vm *vm, struct snap_reader *r,
+			 struct vmon_err *e)
+{
+	struct snap_dec d;
+	char name[32];	/* "virtio.N", under SNAP_NAME_MAX for any real N */
+	int ret;
+
+	/* The irqchip and PIT before the vCPUs whose LAPICs talk to them. */
+	if ((ret = snap_dec_begin(r, "x86.vm", X86_VM_SNAP_VERSION, &d, e)) ||
+	    (ret = x86_vm_state_restore(vm->kvm.vm_fd, &d, e)))
+		return named(e, ret, "x86.vm");
+	if ((ret = restore_vcpus(vm, r, e)))
+		return ret;
+	if ((ret = RESTORE(r, "serial", SERIAL_SNAP_VERSION, serial_restore,
+			   vm->serial, e)) ||
+	    (ret = RESTORE(r, "i8042", I8042_SNAP_VERSION, i8042_restore,
+			   vm->i8042, e)) ||
+	    (ret = RESTORE(r, "rtc", RTC_SNAP_VERSION, rtc_restore, vm->rtc,
+			   e)) ||
+	    (ret = RESTORE(r, "acpi_pm", ACPI_PM_SNAP_VERSION,
+			   acpi_pm_restore, vm->pm, e)))
+		return ret;
+	for (unsigned int i = 0; vm->virtio && i < vm->virtio->nr; i++) {
+		snprintf(name, sizeof(name), "virtio.%u", i);
+		if ((ret = snap_dec_begin(r, name, VIRTIO_PCI_SNAP_VERSION, &d,
+					  e)) ||
+		    (ret = virtio_pci_restore(vm->virtio->dev[i], &d, e)))
+			return named(e, ret, name);
+	}
+	/* A section nobody read is state this vmon would drop: refuse. */
+	return snap_reader_all_used(r, e);
+}
+
+int vm_restore(struct vm *vm, const char *state_path, const char *mem_path,
+	       const struct vm_restore_opts *o, struct evloop *loop,
+	       struct vmon_err *e)
+{
+	struct vm_config_owned *own = calloc(1, sizeof(*own));
+	struct snap_reader *r = NULL;
+	struct snap_dec d;
+	int ret;
+
+	if (!own)
+		return err_set(e, ERR_HOST, -ENOMEM, "out of memory");
+	if ((ret = snap_reader_open(&r, state_path, SNAP_ARCH, e)) ||
+	    (ret = snap_dec_begin(r, "config", VM_CONFIG_SNAP_VERSION, &d,
+				  e)) ||
+	    (ret = vm_config_restore(&d, own)))
+		goto out;
+	own->cfg.serial_mode = o->serial_mode;
+	own->cfg.serial_path = o->serial_path;
+	own->cfg.no_seccomp = o->no_seccomp;
+	own->cfg.mem_file = mem_path;
+	if ((ret = vm_create(vm, &own->cfg, loop, e)))
+		goto out_cfg;
+	vm->owned_cfg = own;	/* vm->cfg's strings; vm_destroy frees it */
+	own = NULL;
+	if ((ret = restore_parts(vm, r, e)))
+		vm_destroy(vm);
+	else
+		log_info("restored from %s (memory %s): %u vCPUs, %llu MiB",
+			 state_path, mem_path, vm->nr_vcpus,
+			 (unsigned long long)(vm->cfg.mem_size >> 20));
+	goto out;
+out_cfg:
+	vm_config_owned_free(own);
+out:
+	free(own);
+	snap_reader_free(r);
+	return ret;
+}
