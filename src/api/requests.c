@@ -633,7 +633,8 @@ int api_parse_snapshot_load(const json_t *j, struct vmm_snapshot_req *r,
 		F("resume_vm", J_BOOL),
 		F("network_overrides", J_ARRAY, NOT("not supported yet: interfaces come back on the TAP devices the snapshot names")),
 		F("vsock_override", J_OBJECT, NOT("not supported yet: vsock comes back on the snapshot's uds_path")),
-		F("clock_realtime", J_BOOL, NOT("not supported yet")),
+		F("clock_realtime", J_BOOL),
+		F("huge_pages", J_STRING),
 	};
 	static const struct jfield bf[] = {
 		F("backend_type", J_STRING, REQ),
@@ -670,6 +671,14 @@ int api_parse_snapshot_load(const json_t *j, struct vmm_snapshot_req *r,
 	r->diff = jv_bool(j, "enable_diff_snapshots", false) ||
 		  jv_bool(j, "track_dirty_pages", false);
 	r->resume = jv_bool(j, "resume_vm", false);
+	type = jv_str(j, "huge_pages");
+	if (type && strcmp(type, "Snapshot") && strcmp(type, "None"))
+		return bad(err, len, "SnapshotLoadParams: huge_pages '%s': "
+			   "a restore maps the memory file in ordinary pages "
+			   "(Snapshot or None)", type);
+	if (jv_bool(j, "clock_realtime", false))
+		return bad(err, len, "SnapshotLoadParams: field "
+			   "'clock_realtime': not supported yet");
 	if ((ret = check_path("SnapshotLoadParams", "snapshot_path",
 			      r->state_path, err, len)) ||
 	    (ret = check_path("SnapshotLoadParams", "mem_file_path",

@@ -417,6 +417,76 @@ static void drive_net_rate_limiters(void **state)
 	}
 }
 
+/* Firecracker's snapshot bodies: what is taken, what is refused by name. */
+static void snapshot_bodies(void **state)
+{
+	static const struct {
+		bool load;
+		const char *body, *want;	/* want NULL: accepted */
+	} cases[] = {
+		{ false, "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\"}", NULL },
+		{ false, "{\"snapshot_type\":\"Full\",\"snapshot_path\":\"/s\","
+			 "\"mem_file_path\":\"/m\",\"version\":\"1.0.0\"}", NULL },
+		{ false, "{\"snapshot_path\":\"/s\"}", "missing field 'mem_file_path'" },
+		{ false, "{\"snapshot_type\":\"Half\",\"snapshot_path\":\"/s\","
+			 "\"mem_file_path\":\"/m\"}", "'Half' is not Full or Diff" },
+		{ false, "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/s\"}",
+		  "are the same file" },
+		{ false, "{\"snapshot_path\":\"\",\"mem_file_path\":\"/m\"}",
+		  "'snapshot_path' must be a path" },
+		{ false, "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\","
+			 "\"extra\":1}", "unknown field 'extra'" },
+		{ true, "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\"}", NULL },
+		{ true, "{\"snapshot_path\":\"/s\",\"mem_backend\":{\"backend_type\":"
+			"\"File\",\"backend_path\":\"/m\"},\"resume_vm\":true}", NULL },
+		{ true, "{\"snapshot_path\":\"/s\"}", "not neither" },
+		{ true, "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\","
+			"\"mem_backend\":{\"backend_type\":\"File\",\"backend_path\":"
+			"\"/m\"}}", "not both" },
+		{ true, "{\"snapshot_path\":\"/s\",\"mem_backend\":{\"backend_type\":"
+			"\"Uffd\",\"backend_path\":\"/u\"}}", "Uffd is not supported" },
+		{ true, "{\"snapshot_path\":\"/s\",\"mem_backend\":{\"backend_type\":"
+			"\"Disk\",\"backend_path\":\"/u\"}}", "'Disk' is not File" },
+		{ true, "{\"snapshot_path\":\"/s\",\"mem_backend\":{\"backend_path\":"
+			"\"/u\"}}", "missing field 'backend_type'" },
+		{ true, "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\","
+			"\"network_overrides\":[]}", "network_overrides" },
+		{ true, "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\","
+			"\"resume_vm\":1}", "resume_vm" },
+		{ true, "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\","
+			"\"huge_pages\":\"Snapshot\",\"clock_realtime\":false}", NULL },
+		{ true, "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\","
+			"\"huge_pages\":\"2M\"}", "huge_pages '2M'" },
+		{ true, "{\"snapshot_path\":\"/s\",\"mem_file_path\":\"/m\","
+			"\"clock_realtime\":true}", "clock_realtime" },
+	};
+	struct vmm_snapshot_req r;
+	json_t *j;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret;
+
+		j = js(cases[i].body);
+		ret = cases[i].load ?
+			api_parse_snapshot_load(j, &r, err, sizeof(err)) :
+			api_parse_snapshot_create(j, &r, err, sizeof(err));
+		if (!cases[i].want)
+			assert_int_equal(ret, 0);
+		else
+			expect_err(ret, cases[i].want);
+		json_decref(j);
+	}
+	j = js("{\"snapshot_path\":\"/s\",\"mem_backend\":{\"backend_type\":"
+	       "\"File\",\"backend_path\":\"/m\"},\"resume_vm\":true,"
+	       "\"track_dirty_pages\":true}");
+	assert_int_equal(api_parse_snapshot_load(j, &r, err, sizeof(err)), 0);
+	assert_string_equal(r.state_path, "/s");
+	assert_string_equal(r.mem_path, "/m");
+	assert_true(r.resume && r.diff);
+	json_decref(j);
+}
+
 static void actions_logger_metrics(void **state)
 {
 	struct vmm_logger_req l;
@@ -618,6 +688,7 @@ int main(void)
 		cmocka_unit_test(net_vsock_balloon_fields),
 		cmocka_unit_test(entropy_rate_limiter),
 		cmocka_unit_test(drive_net_rate_limiters),
+		cmocka_unit_test(snapshot_bodies),
 		cmocka_unit_test(actions_logger_metrics),
 		cmocka_unit_test(vmm_rules_before_start),
 		cmocka_unit_test(describe_and_config_file),
