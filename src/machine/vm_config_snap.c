@@ -35,6 +35,11 @@ static void put_limit(struct snap_enc *enc,
 
 int vm_config_save(const struct vm_config *c, struct snap_enc *enc)
 {
+	static const uint8_t zero_mac[6];
+	static const struct rate_limiter_config no_limit;
+	const struct balloon_config b = c->balloon.enabled ? c->balloon :
+				       (struct balloon_config){ 0 };
+
 	snap_put_u32(enc, c->nr_cpus);
 	snap_put_u64(enc, c->mem_size);
 	snap_put_bool(enc, c->debug_exit);
@@ -55,18 +60,19 @@ int vm_config_save(const struct vm_config *c, struct snap_enc *enc)
 
 		snap_put_str(enc, n->id);
 		snap_put_str(enc, n->tap);
-		snap_put_bytes(enc, n->mac, sizeof(n->mac));
+		/* One encoding: what is off is written as zeros. */
+		snap_put_bytes(enc, n->has_mac ? n->mac : zero_mac, 6);
 		snap_put_bool(enc, n->has_mac);
 	}
 	snap_put_bool(enc, c->vsock.enabled);
-	snap_put_u32(enc, c->vsock.guest_cid);
+	snap_put_u32(enc, c->vsock.enabled ? c->vsock.guest_cid : 0);
 	snap_put_str(enc, c->vsock.enabled ? c->vsock.uds_path : NULL);
 	snap_put_bool(enc, c->rng);
-	put_limit(enc, &c->rng_limit);
-	snap_put_bool(enc, c->balloon.enabled);
-	snap_put_u32(enc, c->balloon.target_mib);
-	snap_put_bool(enc, c->balloon.deflate_on_oom);
-	snap_put_u32(enc, c->balloon.stats_interval_s);
+	put_limit(enc, c->rng ? &c->rng_limit : &no_limit);
+	snap_put_bool(enc, b.enabled);
+	snap_put_u32(enc, b.target_mib);
+	snap_put_bool(enc, b.deflate_on_oom);
+	snap_put_u32(enc, b.stats_interval_s);
 	return enc->err;
 }
 
@@ -156,6 +162,8 @@ static void get_nets(struct snap_dec *d, struct vm_config_owned *o)
 		/* A guest MAC is a unicast address (IEEE 802: bit 0 of byte 0). */
 		if (n->has_mac && (n->mac[0] & 1))
 			snap_dec_fail(d, "net.mac", "a multicast address");
+		if (!n->has_mac && memcmp(n->mac, "\0\0\0\0\0\0", 6))
+			snap_dec_fail(d, "net.mac", "set, but has_mac is not");
 	}
 }
 
@@ -183,14 +191,28 @@ int vm_config_restore(struct snap_dec *d, struct vm_config_owned *o)
 	snap_get_bool(d, "vsock.enabled", &c->vsock.enabled);
 	snap_get_u32(d, "vsock.guest_cid", &c->vsock.guest_cid);
 	c->vsock.uds_path = get_str(d, o, "vsock.uds_path", c->vsock.enabled);
+	/* What is off is all zeros: one encoding of each machine. */
+	if (!c->vsock.enabled && (c->vsock.guest_cid || c->vsock.uds_path))
+		snap_dec_fail(d, "vsock.enabled", "off, but a CID or socket "
+			      "path is given");
 	snap_get_bool(d, "rng", &c->rng);
 	get_bucket(d, "rng_limit.bytes", &c->rng_limit.bytes);
 	get_bucket(d, "rng_limit.ops", &c->rng_limit.ops);
+	if (!c->rng && (c->rng_limit.bytes.size || c->rng_limit.bytes.refill_ms ||
+			c->rng_limit.bytes.one_time_burst ||
+			c->rng_limit.ops.size || c->rng_limit.ops.refill_ms ||
+			c->rng_limit.ops.one_time_burst))
+		snap_dec_fail(d, "rng", "off, but a rate limit is given");
 	snap_get_bool(d, "balloon.enabled", &c->balloon.enabled);
 	snap_get_u32(d, "balloon.target_mib", &c->balloon.target_mib);
 	snap_get_bool(d, "balloon.deflate_on_oom", &c->balloon.deflate_on_oom);
 	snap_get_u32(d, "balloon.stats_interval_s",
 		     &c->balloon.stats_interval_s);
+	if (!c->balloon.enabled && (c->balloon.target_mib ||
+				    c->balloon.deflate_on_oom ||
+				    c->balloon.stats_interval_s))
+		snap_dec_fail(d, "balloon.enabled", "off, but its settings "
+			      "are given");
 	if (!snap_dec_end(d) && vm_config_check(c, why, sizeof(why)))
 		snap_dec_fail(d, "devices", "%s", why);
 	if (d->err)
