@@ -42,6 +42,9 @@ const char run_usage[] =
 	"  --balloon[=target_mib=N][,deflate_on_oom][,stats=SECONDS]\n"
 	"                       a virtio-balloon device asking the guest for N MiB\n"
 	"                       (default 0), with memory statistics every SECONDS\n"
+	"  --restore STATE,MEM  run the VM of a snapshot (PUT /snapshot/create, vmon\n"
+	"                       ctl snapshot) instead of booting one: the machine\n"
+	"                       and its devices come from the snapshot\n"
 	"  --log-level LEVEL    error, warn (default), info or debug\n"
 	"  --no-seccomp         run the threads without their syscall filters\n"
 	"                       (debugging only; docs/sandbox.md)\n"
@@ -262,10 +265,52 @@ static int check_devices(const struct vm_config *cfg, const char *opt,
 	return -EINVAL;
 }
 
+/* STATE,MEM: split at the first comma (the state file's name has none). */
+static int parse_restore(const char *arg, struct run_options *o, char *err,
+			 size_t errlen)
+{
+	char *comma;
+
+	if ((size_t)snprintf(o->restore_buf, sizeof(o->restore_buf), "%s",
+			     arg) >= sizeof(o->restore_buf) ||
+	    !(comma = strchr(o->restore_buf, ',')) ||
+	    comma == o->restore_buf || !comma[1]) {
+		snprintf(err, errlen, "--restore %s: expected STATE,MEM (the "
+			 "snapshot's state file and memory file)", arg);
+		return -EINVAL;
+	}
+	*comma = '\0';
+	o->restore_state = o->restore_buf;
+	o->restore_mem = comma + 1;
+	return 0;
+}
+
+/* The snapshot is the machine: options that shape one are refused. */
+static int check_restore(const struct run_options *o, char *err,
+			 size_t errlen)
+{
+	const struct vm_config *c = &o->vm;
+	const char *what = c->kernel ? "--kernel" : c->initrd ? "--initrd" :
+		c->cmdline ? "--cmdline" : c->nr_cpus != 1 ? "--cpus" :
+		c->mem_size != VMON_DEFAULT_MEM ? "--mem" :
+		c->debug_exit ? "--debug-exit" :
+		c->guest_decompress ? "--guest-decompress" : c->rng ? "--rng" :
+		c->nr_nets ? "--net" : c->nr_disks ? "--disk" :
+		c->vsock.enabled ? "--vsock" : c->balloon.enabled ? "--balloon" :
+		NULL;
+
+	if (!what)
+		return 0;
+	snprintf(err, errlen, "%s cannot be given with --restore: the machine "
+		 "and its devices come from the snapshot", what);
+	return -EINVAL;
+}
+
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEM,
 	OPT_SERIAL, OPT_DEBUG_EXIT, OPT_LOG_LEVEL, OPT_GUEST_DECOMPRESS,
 	OPT_RNG, OPT_NET, OPT_DISK, OPT_VSOCK, OPT_BALLOON, OPT_NO_SECCOMP,
+	OPT_RESTORE,
 };
 
 int run_options_parse(int argc, char **argv, struct run_options *o,
@@ -287,6 +332,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "vsock", required_argument, NULL, OPT_VSOCK },
 		{ "balloon", optional_argument, NULL, OPT_BALLOON },
+		{ "restore", required_argument, NULL, OPT_RESTORE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -372,6 +418,10 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 			if (parse_balloon(optarg, &o->vm, err, errlen))
 				return -EINVAL;
 			break;
+		case OPT_RESTORE:
+			if (parse_restore(optarg, o, err, errlen))
+				return -EINVAL;
+			break;
 		case OPT_LOG_LEVEL:
 			if (parse_level(optarg, &o->log_level)) {
 				snprintf(err, errlen,
@@ -397,6 +447,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o,
 		snprintf(err, errlen, "unexpected argument %s", argv[optind]);
 		return -EINVAL;
 	}
+	if (o->restore_state)
+		return check_restore(o, err, errlen);
 	if (!o->vm.kernel) {
 		snprintf(err, errlen, "--kernel is required");
 		return -EINVAL;

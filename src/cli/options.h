@@ -18,6 +18,9 @@ struct run_options {
 	struct vm_config vm;
 	enum log_level log_level;
 	int help;		/* --help given: print usage, exit 0 */
+	/* --restore STATE,MEM: a snapshot instead of a kernel. */
+	char restore_buf[8192];
+	const char *restore_state, *restore_mem;
 };
 
 /*

@@ -10,6 +10,7 @@
 #include "lib/err.h"
 #include "lib/exit_status.h"
 #include "lib/log.h"
+#include "machine/snapshot.h"
 #include "machine/vm.h"
 #include "vmm/serve.h"
 #include "vmm/teardown.h"
@@ -43,6 +44,21 @@ int run_main(int argc, char **argv)
 		return VMON_EXIT_INTERNAL;
 	}
 	/* The exit status says whose fault a failure is (lib/err.h). */
+	if (o.restore_state) {
+		struct vm_restore_opts ro = {
+			.serial_mode = o.vm.serial_mode,
+			.serial_path = o.vm.serial_path,
+			.no_seccomp = o.vm.no_seccomp,
+		};
+
+		if (vm_restore(&vm, o.restore_state, o.restore_mem, &ro, &loop,
+			       &e)) {
+			fprintf(stderr, "vmon: %s\n", e.msg);
+			evloop_destroy(&loop);
+			return err_exit_status(&e);
+		}
+		goto serve;
+	}
 	if (vm_create(&vm, &o.vm, &loop, &e)) {
 		fprintf(stderr, "vmon: %s\n", e.msg);
 		evloop_destroy(&loop);
@@ -53,6 +69,7 @@ int run_main(int argc, char **argv)
 		status = err_exit_status(&e);
 		goto out;
 	}
+serve:
 	ret = vm_serve_run(&vm);
 	status = ret ? VMON_EXIT_INTERNAL : vm_exit_status(&vm);
 	/*

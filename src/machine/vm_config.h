@@ -20,8 +20,8 @@
 
 #define VM_MAX_DISKS	16
 #define VM_MAX_NETS	8
-/* RAM: whole MiB (both front ends take MiB), at most 1 TiB. */
-#define VM_MEM_ALIGN	(1u << 20)
+/* RAM: whole 4 KiB pages (`vmon run --mem`), at most 1 TiB. */
+#define VM_MEM_ALIGN	4096u
 #define VM_MAX_MEM	(1ULL << 40)
 
 enum serial_mode { SERIAL_STDIO, SERIAL_NONE, SERIAL_FILE };

@@ -80,6 +80,22 @@ type_in 2 quit
 wait_for "$TMP/out2" "^echo: bye"
 kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null
 
+# The one-shot: `vmon run --restore STATE,MEM`, console on stdio.
+truncate -s 32M "$TMP/m-short"
+mkfifo "$TMP/inr"
+exec 9<>"$TMP/inr"
+"$VMON" run --restore "$TMP/s1,$TMP/m1" <"$TMP/inr" >"$TMP/outr" 2>"$TMP/errr" &
+pid=$!; pids+=($pid)
+printf 'seven\n' >&9
+wait_for "$TMP/outr" "^echo: seven"
+kill -TERM $pid; wait $pid; RC=$?; expect_rc 0 "SIGTERM to vmon run --restore"
+"$VMON" run --restore "$TMP/s1,$TMP/m1" --disk "$TMP/disk.img" >"$TMP/out" 2>"$TMP/err"
+RC=$?; expect_rc 2 "--restore with --disk"
+grep -q -- "--disk cannot be given with --restore" "$TMP/err" || fail "run --restore --disk: $(cat "$TMP/err")"
+"$VMON" run --restore "$TMP/s1,$TMP/m-short" >"$TMP/out" 2>"$TMP/err" </dev/null
+RC=$?; expect_rc 2 "--restore with the wrong memory file"
+grep -q "truncated, or not this snapshot's" "$TMP/err" || fail "run --restore short memory: $(cat "$TMP/err")"
+
 # What a load must refuse, each with its reason, the vmon still serving.
 start 3
 refused() { # body regex
@@ -92,7 +108,6 @@ load() { echo "{\"snapshot_path\":\"$1\",\"mem_file_path\":\"$2\"}"; }
 head -c 100 "$TMP/s1" >"$TMP/short"
 cp "$TMP/s1" "$TMP/flip"; printf '\x55' | dd of="$TMP/flip" bs=1 seek=200 conv=notrunc 2>/dev/null
 printf 'not a snapshot at all, but long enough to have a header of 48 bytes' >"$TMP/junk"
-truncate -s 32M "$TMP/m-short"
 refused "$(load "$TMP/none" "$TMP/m1")" "No such file"
 refused "$(load "$TMP/short" "$TMP/m1")" "truncated"
 refused "$(load "$TMP/flip" "$TMP/m1")" "checksum mismatch"
@@ -121,4 +136,4 @@ start 5
 type_in 5 six
 wait_for "$TMP/out5" "^echo: six"
 kill -TERM $pid; wait $pid 2>/dev/null
-true
+echo "snapshot: 3 generations through the API, ctl snapshot/restore, run --restore, the refusals"
