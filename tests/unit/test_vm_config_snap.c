@@ -151,7 +151,7 @@ static void refused(void (*f)(struct vm_config *), const char *what)
 
 static void no_cpus(struct vm_config *c) { c->nr_cpus = 0; }
 static void many_cpus(struct vm_config *c) { c->nr_cpus = 255; }
-static void odd_mem(struct vm_config *c) { c->mem_size += 4096; }
+static void odd_mem(struct vm_config *c) { c->mem_size += 512; }
 static void no_mem(struct vm_config *c) { c->mem_size = 0; }
 static void huge_mem(struct vm_config *c) { c->mem_size = 1ULL << 41; }
 static void no_path(struct vm_config *c) { c->disks[1].path = ""; }
