@@ -14,6 +14,7 @@
  */
 #include "cli/jailer.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -266,6 +267,50 @@ static int parse(struct jail *j, int argc, char **argv)
 		return fail(VMON_EXIT_USAGE, "--chroot-base-dir %s: too long",
 			    j->base);
 	return 0;
+}
+
+/*
+ * The jail holds the exec file alone: a dynamically linked one would find
+ * neither its loader nor its libraries there (exec fails with ENOENT).
+ * Refused up front, naming the interpreter it asks for (ELF PT_INTERP).
+ */
+static int check_static(const char *path)
+{
+	Elf64_Ehdr eh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return fail(VMON_EXIT_USAGE, "--exec-file %s: %s", path,
+			    strerror(errno));
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr)) {
+		ret = fail(VMON_EXIT_USAGE, "--exec-file %s: not a 64-bit ELF "
+			   "executable", path);
+		goto out;
+	}
+	for (unsigned int i = 0; i < eh.e_phnum && !ret; i++) {
+		Elf64_Phdr ph;
+		char interp[256] = "";
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i *
+						       sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			break;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (pread(fd, interp, sizeof(interp) - 1, (off_t)ph.p_offset) < 0)
+			interp[0] = '\0';
+		interp[ph.p_filesz < sizeof(interp) ? ph.p_filesz : 0] = '\0';
+		ret = fail(VMON_EXIT_USAGE, "--exec-file %s: dynamically linked "
+			   "(it asks for %s), but the jail holds no loader or "
+			   "library: give a static binary (vmon's release "
+			   "build is one)", path, interp[0] ? interp : "a loader");
+	}
+out:
+	close(fd);
+	return ret;
 }
 
 /* Inherited descriptors other than 0-2 could reach anything: close them. */
@@ -570,6 +615,8 @@ int jailer_main(int argc, char **argv)
 		return fail(VMON_EXIT_USAGE, "must run as root (it creates "
 			    "device nodes, namespaces and cgroups, then "
 			    "drops to --uid/--gid)");
+	if ((ret = check_static(j.exec_file)))
+		return ret;
 	close_fds();
 	if (clearenv())
 		return fail(VMON_EXIT_INTERNAL, "cannot clear the environment");

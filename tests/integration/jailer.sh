@@ -9,6 +9,13 @@ source "$(dirname "$0")/../lib.sh"
 need_cmd curl curl
 [ "$(id -u)" = 0 ] || skip "the jailer needs root (it creates namespaces and device nodes)"
 unshare -m true 2>/dev/null || skip "this host refuses new mount namespaces"
+# The jail holds the exec file alone; the jailer refuses a dynamic one.
+if readelf -l "$VMON" 2>/dev/null | grep -q "program interpreter"; then
+	"$VMON" jailer --id x --exec-file "$VMON" --uid 1 --gid 1 --chroot-base-dir "$TMP/j" >"$TMP/out" 2>"$TMP/err"
+	RC=$?; expect_rc 2 "a dynamically linked exec file"
+	grep -q "dynamically linked (it asks for /lib" "$TMP/err" || fail "dynamic exec file: $(cat "$TMP/err")"
+	skip "this vmon is dynamically linked (a sanitizer build): the jail needs a static one"
+fi
 base=$TMP/jail
 cg=vmon-test-$$
 uid=4321
@@ -134,6 +141,7 @@ bad -- "--parent-cgroup \.\./up: expected a relative path" --id x "${ok[@]}" --p
 bad -- "--parent-cgroup /abs: expected a relative path" --id x "${ok[@]}" --parent-cgroup /abs
 bad -- "--resource-limit cpu=1: expected fsize=N or no-file=N" --id x "${ok[@]}" --resource-limit cpu=1
 bad -- "--resource-limit no-file=lots: expected a number" --id x "${ok[@]}" --resource-limit no-file=lots
+bad -- "--exec-file /bin/sh: dynamically linked" --id x --exec-file /bin/sh --uid 1 --gid 1 --chroot-base-dir "$base"
 bad -- "--chroot-base-dir rel: expected an absolute path" --id x --exec-file "$VMON" --uid 1 --gid 1 --chroot-base-dir rel
 bad -- "unknown or incomplete option '--frob'" --id x "${ok[@]}" --frob
 bad -- "unexpected 'extra': the VMM's arguments go after --" --id x "${ok[@]}" extra
