@@ -221,6 +221,29 @@ static void bad_bytes(void **state)
 	vm_config_owned_free(&o);
 	snap_enc_free(&enc);
 
+	/*
+	 * What is off is zeros (one encoding): the minimal config's vsock
+	 * CID, at offset 17 + 4 after the empty device counts, set anyway.
+	 */
+	{
+		struct vm_config m = { .nr_cpus = 1, .mem_size = 64ULL << 20 };
+		struct snap_enc e2;
+
+		encode(&m, &e2);
+		/* nr_cpus 4, mem 8, debug_exit 1, nr_disks 4, nr_nets 4,
+		 * vsock.enabled 1: the CID is at 22. */
+		assert_int_equal(e2.buf[21], 0);
+		e2.buf[22] = 3;
+		assert_int_equal(decode(e2.buf, e2.len, &o, msg, sizeof(msg)),
+				 -EINVAL);
+		assert_non_null(strstr(msg, "field vsock.enabled: off, but a "
+				       "CID"));
+		e2.buf[22] = 0;
+		assert_int_equal(decode(e2.buf, e2.len, &o, msg, sizeof(msg)), 0);
+		vm_config_owned_free(&o);
+		snap_enc_free(&e2);
+	}
+
 	/* Bytes after the last field. */
 	encode(&c, &enc);
 	snap_put_u8(&enc, 0);
