@@ -82,6 +82,21 @@ expect_rc() {
 	[ "$RC" = "$1" ] || { echo "--- stdout"; tail -n 30 "$TMP/out"; echo "--- stderr"; tail -n 30 "$TMP/err"; fail "expected exit status $1, got $RC${2:+ ($2)}"; }
 }
 
+# expect_ratelimited FILE REGEX MIN START_S: lines matching REGEX in FILE
+# number at least MIN and at most what vmon's log limiter lets through
+# since START_S (date +%s at the run's start): a burst of 10 per 5 s
+# window (src/lib/log.h), counted from the run's real length so a slow
+# host (the nested one is emulated) does not fail a correct limiter.
+expect_ratelimited() {
+	local n now windows max
+	n=$(grep -Ec -- "$2" "$1")
+	now=$(date +%s)
+	windows=$(( (now - $4) / 5 + 2 ))
+	max=$(( windows * 10 ))
+	[ "$n" -ge "$3" ] && [ "$n" -le "$max" ] ||
+		{ cat "$1"; fail "$n log lines matching /$2/; want $3 to $max ($((now - $4)) s run)"; }
+}
+
 # expect_out FILE REGEX [what]
 expect_in() {
 	grep -Eq -- "$2" "$1" || { echo "--- $1"; tail -n 40 "$1"; fail "expected /$2/ in $(basename "$1")${3:+ ($3)}"; }

@@ -15,6 +15,7 @@
 #include "cli/options.h"
 #include "core/bus.h"
 #include "core/guest_mem.h"
+#include "lib/log.h"
 
 /* ---- guest memory --------------------------------------------------- */
 
@@ -287,6 +288,21 @@ static void run_options(void **state)
 	assert_true(o.help);
 }
 
+/* A burst of RATELIMIT_BURST lines, then silence for the rest of the
+ * interval: a guest that repeats one bad request 100 times in a row gets
+ * ten lines, not a hundred (the run is far shorter than the 5 s window). */
+static void ratelimit_burst(void **state)
+{
+	(void)state;
+	struct ratelimit rl = { 0 };
+	int allowed = 0;
+
+	for (int i = 0; i < 100; i++)
+		allowed += ratelimit_allow(&rl);
+	assert_int_equal(allowed, RATELIMIT_BURST);
+	assert_int_equal(atomic_load(&rl.suppressed), 100 - RATELIMIT_BURST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +315,7 @@ int main(void)
 		cmocka_unit_test(e820_small_and_large),
 		cmocka_unit_test(sizes),
 		cmocka_unit_test(run_options),
+		cmocka_unit_test(ratelimit_burst),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
