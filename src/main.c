@@ -19,6 +19,7 @@
 #include "api/commands.h"
 #include "cli/commands.h"
 #include "cli/jailer.h"
+#include "cli/snapshot_editor.h"
 #include "core/sandbox.h"
 #include "lib/exit_status.h"
 
@@ -35,6 +36,9 @@ static const char usage[] =
 	"  ps         list this user's vmon processes and their API sockets\n"
 	"  jailer ... run vmon jailed, Firecracker's jailer (vmon jailer --help);\n"
 	"             vmon installed as `jailer` behaves the same\n"
+	"  snapshot-editor edit-memory rebase --memory-path BASE --diff-path DIFF\n"
+	"             put a diff snapshot's pages onto the memory file it\n"
+	"             follows (also as a program named `snapshot-editor`)\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help     this text\n"
@@ -76,6 +80,8 @@ int main(int argc, char **argv)
 	mallopt(M_ARENA_MAX, 1);
 	if (jailer_invocation(argv[0]))
 		return jailer_main(argc, argv);
+	if (snapshot_editor_invocation(argv[0]))
+		return snapshot_editor_main(argc, argv);
 	if (fc_invocation(argc, argv))
 		return fc_main(argc, argv);
 	if (argc < 2) {
@@ -97,6 +103,8 @@ int main(int argc, char **argv)
 		return ctl_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "jailer"))
 		return jailer_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "snapshot-editor"))
+		return snapshot_editor_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ps"))
 		return ps_main(argc - 1, argv + 1);
 	fprintf(stderr, "vmon: unknown command '%s'\n\n%s", argv[1], usage);

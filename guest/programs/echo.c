@@ -5,6 +5,12 @@
  * IRQ4 through the IOAPIC; the handler drains the FIFO into a ring, the
  * main loop halts until there is input and prints "echo: <line>" per
  * line.  The line "quit" ends it: "echo: bye", exit 0.
+ *
+ * Memory commands, for snapshot tests (the checksum is the guest's own
+ * word on what its RAM holds after a restore):
+ *   "fill S"   write a pattern seeded S over MEM_LEN bytes at MEM_BASE
+ *   "touch S"  rewrite only the first TOUCH_PAGES pages of it with seed S
+ *   "sum"      print "echo: sum XXXXXXXXXXXXXXXX" over the whole region
  */
 #include "apic.h"
 #include "guest.h"
@@ -13,6 +19,11 @@
 #define UART_IER	1
 #define UART_MCR	4
 #define UART_IIR	2
+
+/* 16 MiB from 32 MiB: clear of the image at 1 MiB in a 64 MiB guest. */
+#define MEM_BASE	0x2000000ull
+#define MEM_LEN		0x1000000ull
+#define TOUCH_PAGES	16
 
 static volatile uint8_t ring[256];
 static volatile uint8_t head, tail;	/* head: IRQ side, tail: main */
@@ -29,6 +40,55 @@ static void uart_drain(void)
 static void com1_irq(unsigned vector)
 {
 	uart_drain();			/* reading RBR clears the interrupt */
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+static void fill(uint64_t seed, uint64_t len)
+{
+	volatile uint64_t *p = (volatile uint64_t *)MEM_BASE;
+
+	for (uint64_t i = 0; i < len / 8; i++)
+		p[i] = mix(seed * 0x9e3779b97f4a7c15ull + i);
+}
+
+static uint64_t sum(void)
+{
+	const volatile uint64_t *p = (const volatile uint64_t *)MEM_BASE;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (uint64_t i = 0; i < MEM_LEN / 8; i++)
+		h = mix(h ^ p[i]) + i;
+	return h;
+}
+
+/* A memory command: true when line was one. */
+static bool mem_command(const char *line)
+{
+	uint64_t seed = 0;
+	const char *arg;
+
+	if (!strcmp(line, "sum")) {
+		printf("echo: sum %016llx\n", (unsigned long long)sum());
+		return true;
+	}
+	if (!strncmp(line, "fill ", 5))
+		arg = line + 5;
+	else if (!strncmp(line, "touch ", 6))
+		arg = line + 6;
+	else
+		return false;
+	for (; *arg >= '0' && *arg <= '9'; arg++)
+		seed = seed * 10 + (uint64_t)(*arg - '0');
+	fill(seed, line[0] == 'f' ? MEM_LEN : TOUCH_PAGES * 4096);
+	printf("echo: %s done\n", line);
+	return true;
 }
 
 int main(void)
@@ -71,6 +131,8 @@ int main(void)
 		}
 		line[len] = '\0';
 		len = 0;
+		if (mem_command(line))
+			continue;
 		printf("echo: %s\n", line);
 		if (strcmp(line, "quit") == 0) {
 			printf("echo: bye\n");

@@ -94,7 +94,7 @@ static int apply_section(struct vmm *v, const char *name, const json_t *j,
 
 		if ((ret = api_parse_machine(j, true, &r, err, len)))
 			return ret;
-		r.has_vcpus = r.has_mem = true;
+		r.has_vcpus = r.has_mem = r.has_track = true;
 		return vmm_set_machine(v, &r, err, len);
 	}
 	if (!strcmp(name, "boot-source")) {

@@ -38,8 +38,9 @@ static const char ctl_usage[] =
 	"  config            the whole configuration, as JSON\n"
 	"  balloon SIZE_MIB  set the balloon's target size\n"
 	"  metrics-flush     write a metrics line now\n"
-	"  snapshot STATE MEM  write a full snapshot (pausing the VM for it\n"
-	"                    if it runs, resuming it after)\n"
+	"  snapshot STATE MEM [--diff]  write a full snapshot, or with --diff\n"
+	"                    only the pages written since the last one\n"
+	"                    (pausing the VM for it if it runs, resuming after)\n"
 	"  restore STATE MEM   load a snapshot into a fresh vmon and run it\n"
 	"\n"
 	"Exit status: 0 done, 1 refused (the reason is printed), 2 bad usage\n"
@@ -143,9 +144,11 @@ static int ask_204(const char *sock, const char *method, const char *path,
  * `snapshot STATE MEM`: Firecracker snapshots only a paused VM; a person
  * wants the snapshot, so pause it for the snapshot if it runs.
  */
-static int ctl_snapshot(const char *sock, const char *state, const char *mem)
+static int ctl_snapshot(const char *sock, const char *state, const char *mem,
+			bool diff)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s}", "snapshot_type", "Full",
+	json_t *j = json_pack("{s:s, s:s, s:s}", "snapshot_type",
+			      diff ? "Diff" : "Full",
 			      "snapshot_path", state, "mem_file_path", mem);
 	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	struct api_reply r;
@@ -166,7 +169,8 @@ static int ctl_snapshot(const char *sock, const char *state, const char *mem)
 	if (running && ask_204(sock, "PATCH", "/vm", "{\"state\":\"Resumed\"}"))
 		ret = 1;
 	if (!ret)
-		printf("snapshot written: %s, memory %s\n", state, mem);
+		printf("%s snapshot written: %s, memory %s\n",
+		       diff ? "diff" : "full", state, mem);
 out:
 	free(body);
 	return ret;
@@ -203,7 +207,10 @@ int ctl_main(int argc, char **argv)
 		return VMON_EXIT_OK;
 	}
 	if (argc == 5 && !strcmp(argv[2], "snapshot"))
-		return ctl_snapshot(argv[1], argv[3], argv[4]);
+		return ctl_snapshot(argv[1], argv[3], argv[4], false);
+	if (argc == 6 && !strcmp(argv[2], "snapshot") &&
+	    !strcmp(argv[5], "--diff"))
+		return ctl_snapshot(argv[1], argv[3], argv[4], true);
 	if (argc == 5 && !strcmp(argv[2], "restore"))
 		return ctl_restore(argv[1], argv[3], argv[4]);
 	for (size_t i = 0; argc >= 3 && i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -65,7 +65,7 @@ json_t *api_describe_machine(struct vmm *v)
 	add_num(o, "vcpu_count", v->vcpus);
 	add_num(o, "mem_size_mib", v->mem_mib);
 	add_bool(o, "smt", false);
-	add_bool(o, "track_dirty_pages", false);
+	add_bool(o, "track_dirty_pages", v->track_dirty);
 	add_str(o, "huge_pages", "None");
 	return o;
 }

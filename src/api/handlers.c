@@ -246,7 +246,7 @@ static void machine(struct api_ctx *ctx, bool put, const json_t *b,
 	}
 	/* PUT resets what it leaves out to Firecracker's defaults. */
 	if (put)
-		req.has_vcpus = req.has_mem = true;
+		req.has_vcpus = req.has_mem = req.has_track = true;
 	run(ctx, &c, r);
 }
 

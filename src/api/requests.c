@@ -126,9 +126,6 @@ int api_parse_machine(const json_t *j, bool put, struct vmm_machine *r,
 	if (jv_bool(j, "smt", false))
 		return bad(err, len, "%s: smt: vmon does not support SMT "
 			   "topologies (one thread per core)", s);
-	if (jv_bool(j, "track_dirty_pages", false))
-		return bad(err, len, "%s: track_dirty_pages: vmon does not "
-			   "support dirty page tracking (no snapshots)", s);
 	if (t > 0)
 		return bad(err, len, "%s: cpu_template %s: vmon does not "
 			   "support CPU templates", s, templates[t]);
@@ -137,6 +134,8 @@ int api_parse_machine(const json_t *j, bool put, struct vmm_machine *r,
 			   "huge pages for guest memory", s, huge[h]);
 	r->has_vcpus = jv_get(j, "vcpu_count") != NULL;
 	r->has_mem = jv_get(j, "mem_size_mib") != NULL;
+	r->has_track = jv_get(j, "track_dirty_pages") != NULL;
+	r->track_dirty = jv_bool(j, "track_dirty_pages", false);
 	r->vcpus = (unsigned int)jv_uint(j, "vcpu_count", 1);
 	r->mem_mib = jv_uint(j, "mem_size_mib", VMM_DEFAULT_MEM_MIB);
 	return 0;

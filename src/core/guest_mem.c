@@ -2,6 +2,7 @@
 #include "core/guest_mem.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -63,6 +64,7 @@ int gm_init_buffer(struct guest_mem *gm, void *buf, uint64_t size)
 
 void gm_free(struct guest_mem *gm)
 {
+	free((void *)gm->dirty);
 	if (gm->mapping_size)
 		munmap(gm->mapping, gm->mapping_size);
 	memset(gm, 0, sizeof(*gm));
@@ -102,7 +104,48 @@ int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *src,
 	if (!p)
 		return -EFAULT;
 	memcpy(p, src, len);
+	gm_mark_dirty(gm, gpa, len);
 	return 0;
+}
+
+int gm_track_dirty(struct guest_mem *gm)
+{
+	size_t words = (gm_pages(gm) + 63) / 64;
+
+	if (gm->dirty)
+		return 0;
+	gm->dirty = calloc(words ? words : 1, sizeof(*gm->dirty));
+	if (!gm->dirty)
+		return -ENOMEM;
+	gm->dirty_words = words;
+	return 0;
+}
+
+void gm_mark_dirty(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	const uint8_t *p;
+	uint64_t first, last;
+
+	if (!gm->dirty || !len || !(p = gm_ptr(gm, gpa, len)))
+		return;
+	/* Regions are consecutive in the host block from region 0's hva. */
+	first = (uint64_t)(p - gm->region[0].hva) / GM_PAGE_SIZE;
+	last = (uint64_t)(p - gm->region[0].hva + len - 1) / GM_PAGE_SIZE;
+	for (uint64_t pg = first; pg <= last; pg++)
+		atomic_fetch_or(&gm->dirty[pg / 64], 1ULL << (pg % 64));
+}
+
+void gm_take_dirty(const struct guest_mem *gm, uint64_t *bitmap)
+{
+	for (size_t i = 0; gm->dirty && i < gm->dirty_words; i++)
+		bitmap[i] |= atomic_exchange(&gm->dirty[i], 0);
+}
+
+void gm_return_dirty(const struct guest_mem *gm, const uint64_t *bitmap)
+{
+	for (size_t i = 0; gm->dirty && i < gm->dirty_words; i++)
+		if (bitmap[i])
+			atomic_fetch_or(&gm->dirty[i], bitmap[i]);
 }
 
 uint64_t gm_low_end(const struct guest_mem *gm)

@@ -8,6 +8,7 @@
 #ifndef VMON_CORE_GUEST_MEM_H
 #define VMON_CORE_GUEST_MEM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,12 +21,23 @@ struct gm_region {
 	uint8_t *hva;
 };
 
+#define GM_PAGE_SIZE 4096ULL
+
 struct guest_mem {
 	struct gm_region region[GM_MAX_REGIONS];
 	unsigned int nr_regions;
 	uint64_t ram_size;	/* sum of region sizes */
 	void *mapping;		/* one host mapping backing all regions */
 	size_t mapping_size;	/* 0 if the caller owns the memory */
+	/*
+	 * Pages the VMM itself wrote (device DMA, virtqueue used rings,
+	 * balloon discards), one bit per 4 KiB page of the host block that
+	 * backs RAM (region 0's hva on: the memory file's offsets), or NULL
+	 * when nobody tracks.  KVM's dirty log sees only the guest's writes;
+	 * a diff snapshot needs both (docs/snapshot.md, "Diff snapshots").
+	 */
+	_Atomic uint64_t *dirty;
+	size_t dirty_words;
 };
 
 /*
@@ -48,6 +60,34 @@ int gm_alloc_fd(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
 int gm_init_buffer(struct guest_mem *gm, void *buf, uint64_t size);
 
 void gm_free(struct guest_mem *gm);
+
+/*
+ * Start tracking the VMM's own writes (dirty bitmap, all clear).  0 or
+ * -ENOMEM.  Freed by gm_free().
+ */
+int gm_track_dirty(struct guest_mem *gm);
+
+/*
+ * [gpa, gpa + len) was written by the VMM: mark its pages.  Nothing when
+ * nobody tracks or the range is not RAM.  Any thread.  gm_write() does it
+ * itself; code that writes through gm_ptr() calls this after writing.
+ */
+void gm_mark_dirty(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+
+/* Pages of the host block (gm_pages() of them). */
+static inline uint64_t gm_pages(const struct guest_mem *gm)
+{
+	return (gm->ram_size + GM_PAGE_SIZE - 1) / GM_PAGE_SIZE;
+}
+
+/*
+ * OR the VMM's dirty bits into bitmap (gm_pages() bits, indexed like the
+ * memory file) and clear them, atomically word by word.
+ */
+void gm_take_dirty(const struct guest_mem *gm, uint64_t *bitmap);
+
+/* Give bits back (a diff snapshot that failed must not lose them). */
+void gm_return_dirty(const struct guest_mem *gm, const uint64_t *bitmap);
 
 /* Host pointer to [gpa, gpa + len), or NULL if any byte is not RAM. */
 void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);

@@ -135,6 +135,7 @@ static const struct rule rules[] = {
 	IOCTL(KVM_GET_VCPU_EVENTS, VMM), IOCTL(KVM_GET_TSC_KHZ, VMM),
 	IOCTL(KVM_GET_IRQCHIP, VMM), IOCTL(KVM_GET_PIT2, VMM),
 	IOCTL(KVM_GET_CLOCK, VMM),
+	IOCTL(KVM_GET_DIRTY_LOG, VMM),	/* Diff snapshots: pages since the last */
 	/* (pwritev2 and fdatasync are the block device's rows.) */
 	ANY(rename, VMM),		/* the files put in place whole */
 	/* vsock: the host side is Unix sockets (Firecracker's model). */

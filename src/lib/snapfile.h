@@ -215,6 +215,28 @@ int snap_mem_write(const char *path, const void *ram, size_t len,
 		   struct vmon_err *e);
 
 /*
+ * A diff memory file: only the pages whose bit is set in pages (one bit
+ * per SNAP_PAGE_SIZE page of ram, LSB first), each written whole even
+ * when it is all zeros (a page the guest zeroed is a change); the rest
+ * are holes, and the file ends with the last page written.  Same
+ * discipline as snap_mem_write.  It means nothing alone: rebase it onto
+ * the memory file it follows (snap_mem_rebase).
+ */
+int snap_mem_write_diff(const char *path, const void *ram, size_t len,
+			const uint64_t *pages, struct vmon_err *e);
+
+/*
+ * Firecracker's `snapshot-editor edit-memory rebase`: write every data
+ * extent of the diff memory file diff_path (SEEK_DATA, SEEK_HOLE) over
+ * base_path at the same offsets, then fdatasync.  In place, so a failure
+ * midway leaves base partly rebased: running it again finishes the job
+ * (the same pages, the same bytes).  The diff must not be longer than
+ * base.  *copied gets the bytes written.  0 or -errno.
+ */
+int snap_mem_rebase(const char *base_path, const char *diff_path,
+		    uint64_t *copied, struct vmon_err *e);
+
+/*
  * Open the memory file of a snapshot whose RAM is size bytes: it must
  * exist, be a regular file and be exactly size bytes.  *fd is read-only.
  */

@@ -84,22 +84,56 @@ static int save_parts(struct vm *vm, struct snap_writer *w,
 }
 
 int vm_snapshot_save(struct vm *vm, const char *state_path,
-		     const char *mem_path, struct vmon_err *e)
+		     const char *mem_path, bool diff, struct vmon_err *e)
 {
+	uint64_t *dirty = NULL;
 	struct snap_writer *w;
 	int ret;
 
+	if (diff && !vm->cfg.track_dirty)
+		return err_set(e, ERR_USAGE, -EINVAL, "a Diff snapshot needs "
+			       "dirty page tracking: track_dirty_pages in "
+			       "machine-config before boot, or "
+			       "enable_diff_snapshots at load");
 	if ((ret = snap_writer_new(&w, SNAP_ARCH, e)))
 		return ret;
 	if ((ret = save_parts(vm, w, e)))
 		goto out;
+	/*
+	 * Tracking: every snapshot, Full or Diff, starts the next diff from
+	 * here, so its pages are taken (and cleared) now, and given back if
+	 * this snapshot fails.
+	 */
+	if (vm->cfg.track_dirty) {
+		dirty = calloc((gm_pages(&vm->mem) + 63) / 64 + 1,
+			       sizeof(*dirty));
+		if (!dirty) {
+			ret = err_set(e, ERR_HOST, -ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((ret = vm_take_dirty(vm, dirty))) {
+			err_set(e, ERR_HOST, ret, "cannot read the dirty page "
+				"log: %s", strerror(-ret));
+			goto fail_dirty;
+		}
+	}
 	/* RAM first: a state file then always has its memory beside it. */
-	if ((ret = snap_mem_write(mem_path, vm->mem.mapping,
-				  vm->mem.mapping_size, e)))
-		goto out;
-	if ((ret = snap_writer_write(w, state_path, e)))
+	ret = diff ? snap_mem_write_diff(mem_path, vm->mem.mapping,
+					 vm->mem.mapping_size, dirty, e)
+		   : snap_mem_write(mem_path, vm->mem.mapping,
+				    vm->mem.mapping_size, e);
+	if (ret)
+		goto fail_dirty;
+	if ((ret = snap_writer_write(w, state_path, e))) {
 		unlink(mem_path);	/* no half snapshot */
+		goto fail_dirty;
+	}
+	goto out;
+fail_dirty:
+	if (dirty)
+		gm_return_dirty(&vm->mem, dirty);
 out:
+	free(dirty);
 	snap_writer_free(w);
 	return ret;
 }
@@ -186,6 +220,7 @@ int vm_restore(struct vm *vm, const char *state_path, const char *mem_path,
 	own->cfg.serial_mode = o->serial_mode;
 	own->cfg.serial_path = o->serial_path;
 	own->cfg.no_seccomp = o->no_seccomp;
+	own->cfg.track_dirty = o->track_dirty;
 	own->cfg.mem_file = mem_path;
 	if ((ret = vm_create(vm, &own->cfg, loop, e)))
 		goto out_cfg;

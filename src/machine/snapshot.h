@@ -13,19 +13,24 @@
 #include "machine/vm.h"
 
 /*
- * Write the paused VM's state to state_path and its RAM to mem_path.
- * Memory first, state last: a state file at state_path means both are
- * complete.  Nothing is left at either path on failure, and the VM stays
- * paused and can resume.  VMM thread, every vCPU parked.  0 or -errno.
+ * Write the paused VM's state to state_path and its RAM to mem_path: all
+ * of it (zero pages as holes), or with diff only the pages written since
+ * the last snapshot or since boot or restore (cfg.track_dirty needed;
+ * docs/snapshot.md, "Diff snapshots").  Memory first, state last: a state
+ * file at state_path means both are complete.  Nothing is left at either
+ * path on failure, the dirty pages are kept for the next try, and the VM
+ * stays paused and can resume.  VMM thread, every vCPU parked.  0 or
+ * -errno.
  */
 int vm_snapshot_save(struct vm *vm, const char *state_path,
-		     const char *mem_path, struct vmon_err *e);
+		     const char *mem_path, bool diff, struct vmon_err *e);
 
 /* What the restoring process decides for itself, not the snapshot. */
 struct vm_restore_opts {
 	enum serial_mode serial_mode;
 	const char *serial_path;
 	bool no_seccomp;
+	bool track_dirty;	/* enable_diff_snapshots / track_dirty_pages */
 };
 
 /*

@@ -84,10 +84,16 @@ static int map_memory(struct vm *vm, struct vmon_err *e)
 			       "guest RAM: %s",
 			       (unsigned long long)(vm->cfg.mem_size >> 20),
 			       strerror(-ret));
+	if (vm->cfg.track_dirty && (ret = gm_track_dirty(&vm->mem))) {
+		gm_free(&vm->mem);
+		return err_set(e, ERR_HOST, ret, "cannot track dirty pages: %s",
+			       strerror(-ret));
+	}
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
 		const struct gm_region *r = &vm->mem.region[i];
 		struct kvm_userspace_memory_region kr = {
 			.slot = i,
+			.flags = vm->cfg.track_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
 			.guest_phys_addr = r->gpa,
 			.memory_size = r->size,
 			.userspace_addr = (uint64_t)(uintptr_t)r->hva,
@@ -101,6 +107,53 @@ static int map_memory(struct vm *vm, struct vmon_err *e)
 		}
 	}
 	return 0;
+}
+
+int vm_take_dirty(struct vm *vm, uint64_t *bitmap)
+{
+	uint64_t *log = NULL;
+	size_t cap = 0;
+	int ret = 0;
+
+	if (!vm->cfg.track_dirty)
+		return -ENOTSUP;
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		const struct gm_region *r = &vm->mem.region[i];
+		uint64_t pages = r->size / GM_PAGE_SIZE;
+		/* The region's first page in the host block (the file). */
+		uint64_t base = (uint64_t)(r->hva - vm->mem.region[0].hva) /
+				GM_PAGE_SIZE;
+		size_t words = (size_t)((pages + 63) / 64);
+		struct kvm_dirty_log dl = { .slot = i };
+
+		if (words > cap) {
+			uint64_t *n = realloc(log, words * sizeof(*log));
+
+			if (!n) {
+				ret = -ENOMEM;
+				break;
+			}
+			log = n;
+			cap = words;
+		}
+		memset(log, 0, words * sizeof(*log));
+		dl.dirty_bitmap = log;
+		/* Returns the slot's bits and clears them (no manual protect). */
+		if (ioctl(vm->kvm.vm_fd, KVM_GET_DIRTY_LOG, &dl) < 0) {
+			ret = -errno;
+			break;
+		}
+		for (size_t w = 0; w < words; w++)
+			for (uint64_t bits = log[w]; bits; bits &= bits - 1) {
+				uint64_t pg = base + w * 64 +
+					      (uint64_t)__builtin_ctzll(bits);
+
+				bitmap[pg / 64] |= 1ULL << (pg % 64);
+			}
+	}
+	free(log);
+	gm_take_dirty(&vm->mem, bitmap);
+	return ret;
 }
 
 static const char *const uart_metric_names[] = {

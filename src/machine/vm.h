@@ -105,6 +105,15 @@ int vm_resume(struct vm *vm);
 void vm_destroy(struct vm *vm);
 
 /*
+ * With cfg.track_dirty: OR into bitmap (gm_pages() bits, indexed by page
+ * of the memory file) every page written since the last call, by the
+ * guest (KVM's dirty log, read and cleared per memory slot) or by the VMM
+ * (gm_take_dirty), and start over.  0, -ENOTSUP without tracking, or
+ * -errno with bitmap partly filled (the caller gives it back).
+ */
+int vm_take_dirty(struct vm *vm, uint64_t *bitmap);
+
+/*
  * Ask the VM to stop with this reason and process exit status.  Safe from
  * any thread; only the first call has effect.
  */

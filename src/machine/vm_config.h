@@ -37,6 +37,8 @@ struct vm_config {
 	bool debug_exit;
 	bool guest_decompress;	/* bzImage: no host-side unpacking */
 	bool no_seccomp;	/* threads without filters: debugging only */
+	/* KVM's dirty log on RAM, and the VMM's writes marked: Diff snapshots. */
+	bool track_dirty;
 	/* A restore: RAM is this snapshot memory file, mapped private. */
 	const char *mem_file;
 

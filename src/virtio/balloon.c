@@ -77,6 +77,9 @@ static void pages(struct virtio_balloon *b, uint64_t pfn, uint64_t n,
 				strerror(errno));
 		return;
 	}
+	/* Their content changed (to zeros, or to the snapshot's): a diff
+	 * snapshot must carry them. */
+	gm_mark_dirty(gm, pfn << BALLOON_PAGE_SHIFT, n << BALLOON_PAGE_SHIFT);
 	metrics_add(&b->metrics, BALLOON_C_INFLATED_PAGES, n);
 }
 

@@ -113,6 +113,13 @@ static int violation(struct virtq *vq, const char *fmt, ...)
 	return -EPROTO;
 }
 
+/* The used ring is written by the device: its pages are VMM-dirty. */
+static void mark_used(struct virtq *vq)
+{
+	if (vq->gm->dirty)
+		gm_mark_dirty(vq->gm, vq->used_gpa, VIRTQ_USED_BYTES(vq->size));
+}
+
 static uint16_t *used_event(struct virtq *vq)
 {
 	return &vq->avail->ring[vq->size];
@@ -204,6 +211,12 @@ static int walk(struct virtq *vq, uint16_t head, struct virtq_chain *c)
 					 (unsigned long long)d.addr, d.len);
 		if (d.flags & VIRTQ_DESC_F_WRITE) {
 			writable = true;
+			/*
+			 * Dirty now, for a diff snapshot: a snapshot has no
+			 * chain in flight (a device with one refuses it), so
+			 * the write lands before the bitmap is read.
+			 */
+			gm_mark_dirty(vq->gm, d.addr, d.len);
 		} else if (writable) {		/* rule 8, 2.7.4 */
 			return violation(vq, "descriptor %u is device-readable "
 					 "after a device-writable one", i);
@@ -252,6 +265,7 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 		 */
 		__atomic_store_n(avail_event(vq), vq->last_avail,
 				 __ATOMIC_RELAXED);
+		mark_used(vq);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		avail_idx = load_avail_idx(vq);
 		if (avail_idx == vq->last_avail)
@@ -308,6 +322,7 @@ int virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 	 * the index that hands them over (2.7.14).
 	 */
 	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
+	mark_used(vq);
 	vq->inflight--;
 	vq->pushed++;
 	return 0;
@@ -385,6 +400,7 @@ void virtq_set_notification(struct virtq *vq, bool enable)
 			     f | VIRTQ_USED_F_NO_NOTIFY;
 		__atomic_store_n(&vq->used->flags, f, __ATOMIC_RELAXED);
 	}
+	mark_used(vq);
 	/*
 	 * Store -> load: the driver must see notifications back on before
 	 * our caller's next look at avail->idx, or a buffer published in

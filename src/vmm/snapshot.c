@@ -24,13 +24,11 @@ int vmm_snapshot_create(struct vmm *v, const struct vmm_snapshot_req *r,
 	if (vmm_state(v) != VMM_PAUSED)
 		return err_say(err, len, -EPERM, "the VM must be paused to be "
 			       "snapshotted (PATCH /vm {\"state\": \"Paused\"})");
-	if (r->diff)
-		return err_say(err, len, -ENOTSUP, "Diff snapshots are not "
-			       "supported yet: take a Full one");
-	if ((ret = vm_snapshot_save(&v->vm, r->state_path, r->mem_path, &e)))
+	if ((ret = vm_snapshot_save(&v->vm, r->state_path, r->mem_path,
+				    r->diff, &e)))
 		return err_say(err, len, ret, "%s", e.msg);
-	log_info("snapshot written: %s, memory %s", r->state_path,
-		 r->mem_path);
+	log_info("%s snapshot written: %s, memory %s", r->diff ? "diff" : "full",
+		 r->state_path, r->mem_path);
 	return 0;
 }
 
@@ -48,6 +46,7 @@ int vmm_snapshot_load(struct vmm *v, const struct vmm_snapshot_req *r,
 		.serial_mode = v->serial_path ? SERIAL_FILE : SERIAL_STDIO,
 		.serial_path = v->serial_path,
 		.no_seccomp = v->no_seccomp,
+		.track_dirty = r->diff,
 	};
 	int ret;
 
@@ -61,10 +60,6 @@ int vmm_snapshot_load(struct vmm *v, const struct vmm_snapshot_req *r,
 			       "brings its own machine and devices");
 	if (v->quit)
 		return err_say(err, len, -ESHUTDOWN, "vmon is shutting down");
-	if (r->diff)
-		return err_say(err, len, -ENOTSUP, "dirty page tracking "
-			       "(enable_diff_snapshots, track_dirty_pages) is "
-			       "not supported yet");
 	v->start_err = (struct vmon_err){ 0 };
 	if ((ret = vm_restore(&v->vm, r->state_path, r->mem_path, &o,
 			      &v->loop, &v->start_err)))
@@ -76,6 +71,10 @@ int vmm_snapshot_load(struct vmm *v, const struct vmm_snapshot_req *r,
 	}
 	evloop_del(&v->loop, v->sig_fd);
 	v->vm_created = true;
+	/* GET /machine-config describes the machine the snapshot brought. */
+	v->track_dirty = r->diff;
+	v->vcpus = v->vm.nr_vcpus;
+	v->mem_mib = v->vm.cfg.mem_size >> 20;
 	/* Parked before their first KVM_RUN unless asked to resume. */
 	if (!r->resume)
 		vm_pause(&v->vm);

@@ -204,6 +204,8 @@ int vmm_set_machine(struct vmm *v, const struct vmm_machine *r, char *err,
 		return ret;
 	v->vcpus = vcpus;
 	v->mem_mib = mem;
+	if (r->has_track)
+		v->track_dirty = r->track_dirty;
 	v->machine_set = true;
 	return 0;
 }
@@ -337,6 +339,7 @@ void vmm_config_view(struct vmm *v, struct vm_config *c)
 	c->serial_mode = v->serial_path ? SERIAL_FILE : SERIAL_STDIO;
 	c->serial_path = v->serial_path;
 	c->no_seccomp = v->no_seccomp;
+	c->track_dirty = v->track_dirty;
 	for (unsigned int i = 0; i < v->nr_drives; i++) {
 		const struct vmm_drive *d = &v->drives[i];
 

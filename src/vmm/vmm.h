@@ -43,9 +43,10 @@ struct vmm_boot_source {
 };
 
 struct vmm_machine {
-	bool has_vcpus, has_mem;	/* PATCH sets some, PUT both */
+	bool has_vcpus, has_mem, has_track;	/* PATCH sets some, PUT all */
 	unsigned int vcpus;
 	uint64_t mem_mib;
+	bool track_dirty;	/* track_dirty_pages: Diff snapshots */
 };
 
 struct vmm_drive_req {
@@ -103,6 +104,7 @@ struct vmm {
 	char *kernel, *initrd, *boot_args;
 	unsigned int vcpus;
 	uint64_t mem_mib;
+	bool track_dirty;		/* track_dirty_pages */
 	bool machine_set;		/* PUT/PATCH /machine-config done */
 	unsigned int nr_drives;
 	struct vmm_drive drives[VM_MAX_DISKS];	/* the root drive first */

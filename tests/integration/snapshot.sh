@@ -3,7 +3,9 @@
 # interrupt-driven serial input through the IOAPIC) with a drive and
 # virtio-rng, paused and written down; the first vmon killed; a fresh vmon
 # loads it and the guest goes on answering where it was, two generations
-# deep.  Then what a snapshot must refuse: a running VM, Diff, a loaded
+# deep.  Diff snapshots: a full one, then diffs rebased onto it, three
+# generations, the guest's checksum of 16 MiB of its RAM the judge.  Then
+# what a snapshot must refuse: a running VM, Diff, a loaded
 # vmon, a damaged, truncated or foreign file, the wrong memory file; each a
 # 400 naming the problem, the process still serving.  `vmon ctl` last.
 source "$(dirname "$0")/../lib.sh"
@@ -42,7 +44,7 @@ api_ok 400 PUT /snapshot/create "{\"snapshot_path\":\"$TMP/s0\",\"mem_file_path\
 grep -q "must be paused" "$TMP/r" || fail "a running VM snapshotted: $(cat "$TMP/r")"
 api_ok 204 PATCH /vm '{"state":"Paused"}'
 api_ok 400 PUT /snapshot/create "{\"snapshot_type\":\"Diff\",\"snapshot_path\":\"$TMP/s0\",\"mem_file_path\":\"$TMP/m0\"}"
-grep -q "Diff snapshots are not supported" "$TMP/r" || fail "Diff: $(cat "$TMP/r")"
+grep -q "Diff snapshot needs dirty page tracking" "$TMP/r" || fail "Diff without tracking: $(cat "$TMP/r")"
 api_ok 204 PUT /snapshot/create "{\"snapshot_type\":\"Full\",\"snapshot_path\":\"$TMP/s0\",\"mem_file_path\":\"$TMP/m0\"}"
 [ "$(stat -c %s "$TMP/m0")" = $((64 << 20)) ] || fail "memory file is not the RAM size"
 [ "$(stat -c %b "$TMP/m0")" -lt $((16 << 11)) ] || fail "memory file is not sparse: $(stat -c %b "$TMP/m0") blocks"
@@ -116,7 +118,6 @@ refused "$(load "$TMP/s1" "$TMP/m-short")" "truncated, or not this snapshot's"
 refused "$(load "$TMP/s1" "$TMP/none")" "none"
 refused "{\"snapshot_path\":\"$TMP/s1\"}" "either mem_backend or the older mem_file_path"
 refused "{\"snapshot_path\":\"$TMP/s1\",\"mem_backend\":{\"backend_type\":\"Uffd\",\"backend_path\":\"/x\"}}" "Uffd is not supported"
-refused "{\"snapshot_path\":\"$TMP/s1\",\"mem_file_path\":\"$TMP/m1\",\"track_dirty_pages\":true}" "dirty page tracking"
 api_ok 204 PUT /machine-config '{"vcpu_count":1,"mem_size_mib":64}'
 refused "$(load "$TMP/s1" "$TMP/m1")" "nothing configured"
 kill -TERM $pid; wait $pid 2>/dev/null
@@ -136,4 +137,70 @@ start 5
 type_in 5 six
 wait_for "$TMP/out5" "^echo: six"
 kill -TERM $pid; wait $pid 2>/dev/null
-echo "snapshot: 3 generations through the API, ctl snapshot/restore, run --restore, the refusals"
+# Diff snapshots.  The guest fills 16 MiB, a full snapshot is taken, then
+# each generation rewrites 64 KiB of it, and a diff carries only what
+# changed; rebased onto the full memory file, the restored guest's
+# checksum is the one it printed before the diff.
+sum_of() { # n: the last "echo: sum" line of guest n
+	grep "^echo: sum " "$TMP/out$1" | tail -n 1 | cut -d' ' -f3
+}
+ask_sum() { # n
+	local before; before=$(grep -c "^echo: sum " "$TMP/out$1")
+	type_in "$1" sum
+	for _ in $(seq 150); do [ "$(grep -c "^echo: sum " "$TMP/out$1")" -gt "$before" ] && return 0; sleep 0.1; done
+	fail "guest $1 printed no checksum"
+}
+start 6
+api_ok 204 PUT /machine-config '{"vcpu_count":2,"mem_size_mib":64,"track_dirty_pages":true}'
+api_ok 200 GET /machine-config
+grep -q '"track_dirty_pages":true' "$TMP/r" || fail "track_dirty_pages not kept: $(cat "$TMP/r")"
+api_ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/echo.elf\"}"
+api_ok 204 PUT /entropy '{}'
+api_ok 204 PUT /actions '{"action_type":"InstanceStart"}'
+wait_for "$TMP/out6" "^echo: ready"
+type_in 6 "fill 1"
+wait_for "$TMP/out6" "^echo: fill 1 done"
+"$VMON" ctl "$sock" snapshot "$TMP/s6" "$TMP/m6" >"$TMP/ctl" || { cat "$TMP/ctl"; fail "ctl snapshot (full, tracking)"; }
+grep -q "full snapshot written" "$TMP/ctl" || fail "ctl snapshot said: $(cat "$TMP/ctl")"
+type_in 6 "touch 2"
+wait_for "$TMP/out6" "^echo: touch 2 done"
+ask_sum 6; sum2=$(sum_of 6)
+api_ok 204 PATCH /vm '{"state":"Paused"}'
+api_ok 204 PUT /snapshot/create "{\"snapshot_type\":\"Diff\",\"snapshot_path\":\"$TMP/s7\",\"mem_file_path\":\"$TMP/d7\"}"
+kill -9 $pid; wait $pid 2>/dev/null
+full_kib=$(( $(stat -c %b "$TMP/m6") / 2 )); diff_kib=$(( $(stat -c %b "$TMP/d7") / 2 ))
+[ "$full_kib" -ge 16384 ] || fail "the full memory file holds $full_kib KiB, less than the 16 MiB filled"
+# 64 KiB touched, plus what the guest's kernel and the devices wrote.
+[ "$diff_kib" -ge 64 ] && [ "$diff_kib" -lt 4096 ] || fail "diff memory file holds $diff_kib KiB; want 64 KiB to 4 MiB"
+# An unrebased diff is not a memory file: refused at load.
+start 7
+api_ok 400 PUT /snapshot/load "$(load "$TMP/s7" "$TMP/d7")"
+grep -q "truncated, or not this snapshot's" "$TMP/r" || fail "load of a bare diff: $(cat "$TMP/r")"
+cp --sparse=always "$TMP/m6" "$TMP/mb"
+"$VMON" snapshot-editor edit-memory rebase --memory-path "$TMP/mb" --diff-path "$TMP/d7" >"$TMP/ed" || { cat "$TMP/ed"; fail "snapshot-editor rebase"; }
+api_ok 204 PUT /snapshot/load "{\"snapshot_path\":\"$TMP/s7\",\"mem_file_path\":\"$TMP/mb\",\"enable_diff_snapshots\":true,\"resume_vm\":true}"
+ask_sum 7
+[ "$(sum_of 7)" = "$sum2" ] || fail "generation 2: checksum $(sum_of 7) after diff restore, $sum2 before"
+# Generation 3, from the restored VM (tracking asked at load).
+type_in 7 "touch 3"
+wait_for "$TMP/out7" "^echo: touch 3 done"
+ask_sum 7; sum3=$(sum_of 7)
+[ "$sum3" != "$sum2" ] || fail "touch 3 changed nothing"
+"$VMON" ctl "$sock" snapshot "$TMP/s8" "$TMP/d8" --diff >"$TMP/ctl" || { cat "$TMP/ctl"; fail "ctl snapshot --diff"; }
+kill -9 $pid; wait $pid 2>/dev/null
+"$VMON" snapshot-editor edit-memory rebase --memory-path "$TMP/mb" --diff-path "$TMP/d8" >"$TMP/ed" || { cat "$TMP/ed"; fail "second rebase"; }
+start 8
+api_ok 204 PUT /snapshot/load "{\"snapshot_path\":\"$TMP/s8\",\"mem_file_path\":\"$TMP/mb\",\"resume_vm\":true}"
+ask_sum 8
+[ "$(sum_of 8)" = "$sum3" ] || fail "generation 3: checksum $(sum_of 8) after diff restore, $sum3 before"
+api_ok 400 PUT /snapshot/create "{\"snapshot_type\":\"Diff\",\"snapshot_path\":\"$TMP/s9\",\"mem_file_path\":\"$TMP/d9\"}"
+api_ok 204 PATCH /vm '{"state":"Paused"}'
+api_ok 400 PUT /snapshot/create "{\"snapshot_type\":\"Diff\",\"snapshot_path\":\"$TMP/s9\",\"mem_file_path\":\"$TMP/d9\"}"
+grep -q "Diff snapshot needs dirty page tracking" "$TMP/r" || fail "Diff of a VM loaded without tracking: $(cat "$TMP/r")"
+type_in 8 quit
+kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null
+"$VMON" snapshot-editor edit-memory rebase --memory-path "$TMP/d8" --diff-path "$TMP/mb" >"$TMP/ed" 2>&1; RC=$?
+expect_rc 2 "rebase of a full file onto a diff"
+grep -q "longer than the memory file" "$TMP/ed" || fail "rebase the wrong way: $(cat "$TMP/ed")"
+echo "snapshot: full-snapshot and diff sizes: $full_kib KiB, $diff_kib KiB"
+echo "snapshot: 3 generations through the API, diffs 3 generations deep, ctl snapshot/restore, run --restore, the refusals"

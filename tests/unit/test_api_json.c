@@ -100,6 +100,13 @@ static void machine_config_fields(void **state)
 				 "\"None\"}", &m), 0);
 	assert_int_equal(m.vcpus, 2);
 	assert_int_equal(m.mem_mib, 1024);
+	assert_true(m.has_track && !m.track_dirty);
+	assert_int_equal(machine("{\"vcpu_count\":1,\"mem_size_mib\":64,"
+				 "\"track_dirty_pages\":true}", &m), 0);
+	assert_true(m.has_track && m.track_dirty);
+	expect_err(machine("{\"vcpu_count\":1,\"mem_size_mib\":64,"
+			   "\"track_dirty_pages\":1}", &m),
+		   "'track_dirty_pages' must be a boolean");
 	expect_err(machine("{\"vcpu_count\":2}", &m),
 		   "missing field 'mem_size_mib'");
 	expect_err(machine("{\"vcpu_count\":0,\"mem_size_mib\":128}", &m),

@@ -1090,6 +1090,87 @@ static void mem_file(void **state)
 	assert_null(m);
 }
 
+/*
+ * A diff memory file carries exactly the marked pages, zero ones too, and
+ * rebasing it onto the full file it follows gives the RAM of the diff's
+ * moment; a second rebase changes nothing; what rebase refuses.
+ */
+static void mem_diff_rebase(void **state)
+{
+	struct fx *f = *state;
+	enum { PAGES = 1024 };
+	size_t len = PAGES * SNAP_PAGE_SIZE;
+	uint64_t bits[PAGES / 64] = { 0 }, copied;
+	struct vmon_err e = { 0 };
+	char base[400], diff[400], big[400];
+	struct stat st;
+	uint8_t *ram = calloc(1, len), *now = malloc(len);
+	int fd;
+
+	assert_non_null(ram);
+	assert_non_null(now);
+	snprintf(base, sizeof(base), "%s/base", f->dir);
+	snprintf(diff, sizeof(diff), "%s/diff", f->dir);
+	snprintf(big, sizeof(big), "%s/big", f->dir);
+	for (size_t i = 0; i < len; i += 512)
+		ram[i] = (uint8_t)(i / 512 + 1);
+	assert_int_equal(snap_mem_write(base, ram, len, &e), 0);
+
+	/* Then the guest writes pages 3, 4, 5 and 700, and zeroes page 9. */
+	memset(ram + 3 * SNAP_PAGE_SIZE, 0xa1, 3 * SNAP_PAGE_SIZE);
+	memset(ram + 700 * SNAP_PAGE_SIZE + 5, 0xb2, 10);
+	memset(ram + 9 * SNAP_PAGE_SIZE, 0, SNAP_PAGE_SIZE);
+	static const unsigned int dirty[] = { 3, 4, 5, 9, 700 };
+
+	for (size_t i = 0; i < sizeof(dirty) / sizeof(dirty[0]); i++)
+		bits[dirty[i] / 64] |= 1ULL << (dirty[i] % 64);
+	assert_int_equal(snap_mem_write_diff(diff, ram, len, bits, &e), 0);
+	expect_listing(f->dir, "base diff");
+	assert_int_equal(stat(diff, &st), 0);
+	assert_int_equal(st.st_size, 701 * SNAP_PAGE_SIZE);
+	assert_true((uint64_t)st.st_blocks * 512 <= 64 << 10);
+
+	assert_int_equal(snap_mem_rebase(base, diff, &copied, &e), 0);
+	/* 5 pages of data; a file system may round extents up a little. */
+	assert_true(copied >= 5 * SNAP_PAGE_SIZE && copied <= 64 << 10);
+	assert_int_equal(snap_mem_open(base, len, &fd, &e), 0);
+	assert_int_equal(pread(fd, now, len, 0), (ssize_t)len);
+	assert_memory_equal(now, ram, len);
+	close(fd);
+	/* Again: the same bytes. */
+	assert_int_equal(snap_mem_rebase(base, diff, &copied, &e), 0);
+	assert_int_equal(snap_mem_open(base, len, &fd, &e), 0);
+	assert_int_equal(pread(fd, now, len, 0), (ssize_t)len);
+	assert_memory_equal(now, ram, len);
+	close(fd);
+
+	/* Nothing dirty: an empty diff, and a rebase that writes nothing. */
+	memset(bits, 0, sizeof(bits));
+	assert_int_equal(snap_mem_write_diff(diff, ram, len, bits, &e), 0);
+	assert_int_equal(stat(diff, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(snap_mem_rebase(base, diff, &copied, &e), 0);
+	assert_int_equal(copied, 0);
+	assert_int_equal(e.code, 0);
+
+	/* A "diff" longer than its base is some other file. */
+	assert_int_equal(snap_mem_write(big, now, len, &e), 0);
+	assert_int_equal(truncate(base, (off_t)len / 2), 0);
+	assert_int_equal(snap_mem_rebase(base, big, &copied, &e), -EINVAL);
+	expect_msg(&e, "longer than the memory file");
+	e = (struct vmon_err){ 0 };
+	assert_int_equal(snap_mem_rebase(base, f->path, &copied, &e), -ENOENT);
+	expect_msg(&e, "diff memory file");
+	e = (struct vmon_err){ 0 };
+	assert_int_equal(snap_mem_rebase(f->path, diff, &copied, &e), -ENOENT);
+	expect_msg(&e, "cannot open");
+	e = (struct vmon_err){ 0 };
+	assert_int_equal(snap_mem_rebase(base, f->dir, &copied, &e), -EINVAL);
+	expect_msg(&e, "not a regular file");
+	free(ram);
+	free(now);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -1106,6 +1187,7 @@ int main(void)
 		T(write_fails_cleanly),
 		T(disk_full),
 		T(mem_file),
+		T(mem_diff_rebase),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

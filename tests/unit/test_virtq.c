@@ -171,6 +171,56 @@ static void readable_then_writable(void **state)
 	assert_memory_equal(f->ram + BUF + 0x300, "456789AB", 8);
 }
 
+static bool page_dirty(const uint64_t *bits, uint64_t gpa)
+{
+	return bits[gpa / 4096 / 64] >> (gpa / 4096 % 64) & 1;
+}
+
+/*
+ * With dirty tracking on, the pages the device may write are marked: the
+ * device-writable buffers of a chain it takes, and the used ring it
+ * pushes to.  Readable buffers, the descriptor table and the avail ring
+ * are the driver's and stay clean.
+ */
+static void dirty_pages_marked(void **state)
+{
+	struct fx *f = *state;
+	uint64_t bits[(RAM_SIZE / 4096 + 63) / 64] = { 0 };
+
+	assert_int_equal(gm_track_dirty(&f->gm), 0);
+	put(f, 0, BUF, 7, VIRTQ_DESC_F_NEXT, 1);
+	put(f, 1, BUF + 0x2ff0, 0x20, VIRTQ_DESC_F_WRITE, 0); /* 2 pages */
+	offer(f, 0);
+	assert_int_equal(virtq_pop(&f->vq, &f->c), 1);
+	assert_int_equal(virtq_push(&f->vq, 0, 0x20), 0);
+	gm_take_dirty(&f->gm, bits);
+	assert_false(page_dirty(bits, BUF));
+	assert_true(page_dirty(bits, BUF + 0x2000));
+	assert_true(page_dirty(bits, BUF + 0x3000));
+	assert_false(page_dirty(bits, BUF + 0x4000));
+	assert_true(page_dirty(bits, USED));
+	assert_false(page_dirty(bits, DESC));
+	assert_false(page_dirty(bits, AVAIL));
+	/* Taken means cleared; given back means there again. */
+	uint64_t again[sizeof(bits) / 8] = { 0 };
+
+	gm_take_dirty(&f->gm, again);
+	assert_false(page_dirty(again, USED));
+	gm_return_dirty(&f->gm, bits);
+	gm_take_dirty(&f->gm, again);
+	assert_memory_equal(again, bits, sizeof(bits));
+	/* gm_write marks what it wrote; a range outside RAM marks nothing. */
+	assert_int_equal(gm_write(&f->gm, 0x5000, "x", 1), 0);
+	gm_mark_dirty(&f->gm, RAM_SIZE - 1, 2);
+	memset(again, 0, sizeof(again));
+	gm_take_dirty(&f->gm, again);
+	assert_true(page_dirty(again, 0x5000));
+	again[0x5000 / 4096 / 64] &= ~(1ULL << (0x5000 / 4096 % 64));
+	for (size_t i = 0; i < sizeof(again) / 8; i++)
+		assert_int_equal(again[i], 0);
+	gm_free(&f->gm);	/* the bitmap; the buffer is the fixture's */
+}
+
 static void indirect_good(void **state)
 {
 	struct fx *f = *state;
@@ -647,6 +697,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(empty_ring),
+		T(dirty_pages_marked),
 		T(single_writable),
 		T(readable_then_writable),
 		T(indirect_good),
