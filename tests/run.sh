@@ -30,7 +30,14 @@ cd "$ROOT"
 # first two with Linux's drivers there, and boots its own nested host.
 NESTED_TESTS=${VMON_NESTED_TESTS:-"guest_vmon cli console_tty linux_boot
 	virtio_vsock virtio_rng virtio_rng_limit virtio_blk_limit virtio_balloon
-	virtio_bad api_session api_config_file jailer snapshot"}
+	virtio_bad api_session api_config_file jailer snapshot
+	virtio_rng@restored virtio_bad@restored virtio_balloon@restored"}
+# Device tests run a second time as "NAME@restored": every guest they boot
+# with `vmon run` goes through a snapshot round trip after its first line
+# of output (tests/restored-vmon), with the same assertions.  Not under
+# the sanitizers: the round trip is the point, not a second build.
+RESTORED_TESTS=${VMON_RESTORED_TESTS:-"virtio_rng virtio_bad virtio_balloon
+	virtio_blk virtio_net virtio_vsock"}
 
 san=1 nested=1 unit=1
 # Seconds one integration test may take before it is killed and failed.
@@ -93,30 +100,59 @@ run_unit() { # build-dir suffix
 	done
 }
 
+# wanted NAME: is the test (or NAME@restored) selected by -k / --only?
+wanted() {
+	[ -z "$pattern" ] || [[ "$1" == *"$pattern"* ]] || return 1
+	[ -z "$only" ] || [[ " $(echo $only) " == *" $1 "* ]] || return 1
+}
+
 run_integration() { # vmon-binary suffix
-	local t name out rc reason
+	local t name out rc reason v
 	for t in tests/integration/*.sh; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
-		[ -z "$pattern" ] || [[ "$name" == *"$pattern"* ]] || continue
-		[ -z "$only" ] || [[ " $(echo $only) " == *" $name "* ]] || continue
-		# Tests that exercise no vmon binary, and long boots, run once,
-		# not per build.
-		if [ -n "$2" ] && grep -q -e '^# vmon-independent' -e '^# run-once' "$t"; then continue; fi
-		out="$logdir/$name$2.log"
-		# timeout signals the test's whole process group (vmon included).
-		VMON="$ROOT/$1" ROOT="$ROOT" BUILD="$ROOT/$(dirname "$1")" \
-			GUEST="$ROOT/build/guest" timeout -k 10 "$test_timeout" bash "$t" >"$out" 2>&1
-		rc=$?
-		case $rc in
-		0) record pass "$name$2" ;;
-		124|137) record fail "$name$2 (no result within ${test_timeout}s)"
-		    sed 's/^/      /' "$out" | tail -n 40 ;;
-		77) reason=$(grep -m1 '^SKIP:' "$out" | sed 's/^SKIP: *//')
-		    record skip "$name$2" "${reason:-no reason given}" ;;
-		*) record fail "$name$2 (exit $rc)"; sed 's/^/      /' "$out" | tail -n 40 ;;
-		esac
+		for v in "" @restored; do
+			if [ -n "$v" ]; then
+				[ -z "$2" ] || continue
+				[[ " $(echo $RESTORED_TESTS) " == *" $name "* ]] || continue
+			fi
+			wanted "$name$v" || continue
+			run_one "$t" "$name$v" "$1" "$2"
+		done
 	done
+}
+
+run_one() { # script name vmon-binary suffix
+	local t=$1 name=$2 out rc reason vmon="$ROOT/$3"
+	# Tests that exercise no vmon binary, and long boots, run once,
+	# not per build.
+	if [ -n "$4" ] && grep -q -e '^# vmon-independent' -e '^# run-once' "$t"; then return; fi
+	out="$logdir/$name$4.log"
+	local trips="$logdir/$name$4.trips"
+	: >"$trips"
+	[[ "$name" != *@restored ]] || vmon="$ROOT/tests/restored-vmon"
+	# timeout signals the test's whole process group (vmon included).
+	VMON="$vmon" VMON_REAL="$ROOT/$3" VMON_RESTORED_LOG="$trips" ROOT="$ROOT" \
+		BUILD="$ROOT/$(dirname "$3")" GUEST="$ROOT/build/guest" \
+		timeout -k 10 "$test_timeout" bash "$t" >"$out" 2>&1
+	rc=$?
+	# A restored run that restored nothing proved nothing.
+	if [[ "$name" == *@restored ]] && [ $rc = 0 ] &&
+	   ! grep -q '^restored$' "$trips"; then
+		record fail "$name$4 (no guest went through a snapshot round trip)"
+		return
+	fi
+	if [[ "$name" == *@restored ]] && [ $rc = 0 ]; then
+		echo "      $(grep -c '^restored$' "$trips") guests restored, $(grep -c '^ended first$' "$trips") ended before the snapshot"
+	fi
+	case $rc in
+	0) record pass "$name$4" ;;
+	124|137) record fail "$name$4 (no result within ${test_timeout}s)"
+	    sed 's/^/      /' "$out" | tail -n 40 ;;
+	77) reason=$(grep -m1 '^SKIP:' "$out" | sed 's/^SKIP: *//')
+	    record skip "$name$4" "${reason:-no reason given}" ;;
+	*) record fail "$name$4 (exit $rc)"; sed 's/^/      /' "$out" | tail -n 40 ;;
+	esac
 }
 
 # The integration tests of NESTED_TESTS in one boot of the nested host,
@@ -128,8 +164,7 @@ run_integration() { # vmon-binary suffix
 run_nested() {
 	local todo="" n try=0 rc out line left start=$SECONDS done_names why
 	for n in $NESTED_TESTS; do
-		[ -z "$pattern" ] || [[ "$n" == *"$pattern"* ]] || continue
-		[ -z "$only" ] || [[ " $(echo $only) " == *" $n "* ]] || continue
+		wanted "$n" || continue
 		todo="$todo $n"
 	done
 	[ -n "$todo" ] || return 0

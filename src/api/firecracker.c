@@ -45,7 +45,10 @@ static const char fc_usage[] =
 	"  --metrics-path PATH     metrics to this file or FIFO, a JSON line per flush\n"
 	"  --http-api-max-payload-size N   request body limit (default 51200)\n"
 	"  --boot-timer            accepted; vmon has no boot-timer device\n"
-	"  --start-time-us N, --start-time-cpu-us N, --parent-cpu-time-us N,\n"
+	"  --start-time-us N, --start-time-cpu-us N, --parent-cpu-time-us N\n"
+	"                          accepted and ignored\n"
+	"  --debug-exit            vmon's own: isa-debug-exit at port 0xf4, as\n"
+	"                          `vmon run --debug-exit` (test guests)\n"
 	"  --no-seccomp            run the threads without their syscall\n"
 	"                          filters (debugging only)\n"
 	"  -h, --help              this text\n"
@@ -58,6 +61,7 @@ enum {
 	OPT_LEVEL, OPT_LOG_PATH, OPT_METRICS_PATH, OPT_SHOW_LEVEL,
 	OPT_SHOW_ORIGIN, OPT_MODULE, OPT_MAX_PAYLOAD, OPT_IGNORED_ARG,
 	OPT_IGNORED, OPT_VERSION, OPT_SECCOMP_FILTER, OPT_NO_SECCOMP,
+	OPT_DEBUG_EXIT,
 };
 
 static const struct option fc_longopts[] = {
@@ -78,6 +82,7 @@ static const struct option fc_longopts[] = {
 	{ "start-time-cpu-us", required_argument, NULL, OPT_IGNORED_ARG },
 	{ "parent-cpu-time-us", required_argument, NULL, OPT_IGNORED_ARG },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+	{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 	{ "seccomp-filter", required_argument, NULL, OPT_SECCOMP_FILTER },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -87,7 +92,7 @@ static const struct option fc_longopts[] = {
 struct fc_options {
 	const char *api_sock, *config, *id, *log_path, *metrics_path, *module;
 	bool no_api, boot_timer, show_level, show_origin, help, version;
-	bool level_set, no_seccomp;
+	bool level_set, no_seccomp, debug_exit;
 	enum log_level level;
 	unsigned long max_payload;
 };
@@ -147,6 +152,7 @@ static int parse_options(int argc, char **argv, struct fc_options *o,
 		case OPT_MODULE: o->module = optarg; break;
 		case OPT_IGNORED: break;
 		case OPT_NO_SECCOMP: o->no_seccomp = true; break;
+		case OPT_DEBUG_EXIT: o->debug_exit = true; break;
 		case OPT_VERSION: o->version = true; return 0;
 		case 'h': o->help = true; return 0;
 		case OPT_ID:
@@ -277,6 +283,7 @@ int fc_main(int argc, char **argv)
 	if (setup_outputs(v, &o, err, sizeof(err)))
 		goto out_msg;
 	v->no_seccomp = o.no_seccomp;
+	v->debug_exit = o.debug_exit;
 	if (o.no_seccomp)
 		log_warn("--no-seccomp: the threads run without their syscall "
 			 "filters; for debugging only");

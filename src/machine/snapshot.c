@@ -97,6 +97,9 @@ int vm_snapshot_save(struct vm *vm, const char *state_path,
 			       "enable_diff_snapshots at load");
 	if ((ret = snap_writer_new(&w, SNAP_ARCH, e)))
 		return ret;
+	/* Completions and their interrupts first: the LAPICs read next. */
+	for (unsigned int i = 0; vm->virtio && i < vm->virtio->nr; i++)
+		virtio_pci_quiesce(vm->virtio->dev[i]);
 	if ((ret = save_parts(vm, w, e)))
 		goto out;
 	/*

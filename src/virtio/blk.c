@@ -434,6 +434,15 @@ static void blk_reset(struct virtio_dev *vd)
 	b->dsync_writes = false;
 }
 
+/* Every request in flight completes, as it would have on its own. */
+static void blk_quiesce(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = to_blk(vd);
+
+	b->io->ops->drain(b->io);
+	blk_irq_if_needed(b);
+}
+
 static void blk_destroy(struct virtio_dev *vd)
 {
 	struct virtio_blk *b = to_blk(vd);
@@ -464,6 +473,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.queue_notify = blk_notify,
 	.reset = blk_reset,
 	.destroy = blk_destroy,
+	.quiesce = blk_quiesce,
 	.save = virtio_blk_save,
 	.restore = virtio_blk_restore,
 };

@@ -105,6 +105,13 @@ struct virtio_dev_ops {
 	void (*queue_notify)(struct virtio_dev *vd, struct virtq *vq);
 	void (*reset)(struct virtio_dev *vd);
 	void (*destroy)(struct virtio_dev *vd);
+	/*
+	 * Snapshot: finish what is in flight (block requests complete, used
+	 * entries and interrupts delivered) so save finds nothing half
+	 * done.  VMM thread, vCPUs parked, lock held.  NULL: nothing is ever
+	 * left in flight between two events of the loop.
+	 */
+	void (*quiesce)(struct virtio_dev *vd);
 	/* Snapshot: the device's own state, lock held (see above). */
 	int (*save)(struct virtio_dev *vd, struct snap_enc *enc);
 	int (*restore)(struct virtio_dev *vd, struct snap_dec *d);

@@ -147,6 +147,12 @@ struct snap_dec;
 int virtio_pci_save(struct virtio_pci *vp, struct snap_enc *enc,
 		    struct vmon_err *e);
 /*
+ * Before any part of a VM is saved: the device finishes what is in flight
+ * (ops->quiesce), so its completions and their interrupts are in the
+ * guest's memory and LAPIC state that the snapshot then reads.
+ */
+void virtio_pci_quiesce(struct virtio_pci *vp);
+/*
  * Into a freshly created, never-touched virtio_pci function of the same
  * device type and configuration (the machine recreates devices from the
  * saved config first).  Decode and validate everything, then apply;

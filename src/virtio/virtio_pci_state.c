@@ -41,6 +41,15 @@ static void put_transport(const struct virtio_pci *vp, struct snap_enc *enc)
 		snap_put_u16(enc, vp->q[i].vector);
 }
 
+void virtio_pci_quiesce(struct virtio_pci *vp)
+{
+	if (!vp->vd->ops->quiesce)
+		return;
+	pci_dev_lock(&vp->pci);
+	vp->vd->ops->quiesce(vp->vd);
+	pci_dev_unlock(&vp->pci);
+}
+
 int virtio_pci_save(struct virtio_pci *vp, struct snap_enc *enc,
 		    struct vmon_err *e)
 {

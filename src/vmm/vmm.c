@@ -339,6 +339,7 @@ void vmm_config_view(struct vmm *v, struct vm_config *c)
 	c->serial_mode = v->serial_path ? SERIAL_FILE : SERIAL_STDIO;
 	c->serial_path = v->serial_path;
 	c->no_seccomp = v->no_seccomp;
+	c->debug_exit = v->debug_exit;
 	c->track_dirty = v->track_dirty;
 	for (unsigned int i = 0; i < v->nr_drives; i++) {
 		const struct vmm_drive *d = &v->drives[i];

@@ -132,6 +132,7 @@ struct vmm {
 	int timer_fd;			/* periodic metrics flush */
 	bool quit;			/* stop signal before the start */
 	bool no_seccomp;		/* --no-seccomp: no thread filtered */
+	bool debug_exit;		/* --debug-exit (vmon's own, tests) */
 	bool sandbox_pending;		/* started; filter before serving */
 	int stopped_fd;			/* eventfd: front ends, let go */
 	unsigned int nr_frontends;	/* attached; vmm_run waits for them */
