@@ -50,7 +50,7 @@ static struct virtio_dev *make(struct vp_fixture *t, int balloon)
 	} else {
 		struct virtio_rng *r;
 
-		vd = virtio_rng_new(NULL, NULL, &r) ? NULL : &r->vd;
+		vd = virtio_rng_new(NULL, NULL, NULL, &r) ? NULL : &r->vd;
 	}
 	if (!vd || vpf_plug(t, vd))
 		abort();

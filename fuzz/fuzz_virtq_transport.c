@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Rate-limited, so that requests also wait and are put back. */
 	if (virtio_rng_new(&(struct rate_limiter_config){ .bytes = { 8192, 0,
 								     1000 } },
-			   &t.loop, &rng) ||
+			   &t.loop, NULL, &rng) ||
 	    vpf_plug(&t, &rng->vd))
 		abort();
 	vp = t.vp;

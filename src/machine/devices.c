@@ -43,7 +43,8 @@ static int rng_make(struct vm *vm, unsigned int index, struct virtio_dev **out,
 		    struct vmon_err *e)
 {
 	struct virtio_rng *rng;
-	int ret = virtio_rng_new(&vm->cfg.rng_limit, vm->loop, &rng);
+	int ret = virtio_rng_new(&vm->cfg.rng_limit, vm->loop, &vm->metrics,
+				 &rng);
 
 	if (ret == -ENOMEM)
 		return no_memory(e, "virtio-rng");

@@ -12,6 +12,13 @@
 
 #define PCI_CLASS_OTHER		0x00ff00	/* 5.4: no better class */
 
+static const char *const counter_names[RNG_M_NR] = {
+	[RNG_M_REQUESTS] = "entropy_event_count",
+	[RNG_M_BYTES] = "entropy_bytes",
+	[RNG_M_HOST_FAILS] = "host_rng_fails",
+	[RNG_M_THROTTLED] = "entropy_rate_limiter_throttled",
+};
+
 static struct virtio_rng *to_rng(struct virtio_dev *vd)
 {
 	return container_of(vd, struct virtio_rng, vd);
@@ -73,8 +80,10 @@ static void rng_notify(struct virtio_dev *vd, struct virtq *vq)
 			break;
 		}
 		n = fill(&c, want);
-		counter_add(&rng->bytes, n);
-		counter_inc(&rng->requests);
+		if (n < want)
+			metrics_inc(&rng->metrics, RNG_M_HOST_FAILS);
+		metrics_add(&rng->metrics, RNG_M_BYTES, n);
+		metrics_inc(&rng->metrics, RNG_M_REQUESTS);
 		virtq_push(vq, c.head, n);
 		served++;
 	}
@@ -108,9 +117,11 @@ static void rng_destroy(struct virtio_dev *vd)
 
 	throttle_destroy(&rng->limit);
 	log_info("virtio-rng: %llu bytes in %llu requests, throttled %llu times",
-		 (unsigned long long)counter_get(&rng->bytes),
-		 (unsigned long long)counter_get(&rng->requests),
+		 (unsigned long long)metrics_get(&rng->metrics, RNG_M_BYTES),
+		 (unsigned long long)metrics_get(&rng->metrics, RNG_M_REQUESTS),
 		 (unsigned long long)counter_get(&rng->limit.throttled));
+	if (rng->registry)
+		metrics_unregister(rng->registry, &rng->metrics);
 	free(rng);
 }
 
@@ -133,6 +144,13 @@ static int rng_restore(struct virtio_dev *vd, struct snap_dec *d)
 	return 0;
 }
 
+/* Before a flush: the throttle keeps its own count. */
+static void rng_sample(struct metrics_group *g, void *opaque)
+{
+	throttle_sample(&((struct virtio_rng *)opaque)->limit, g,
+			RNG_M_THROTTLED);
+}
+
 static const struct virtio_dev_ops rng_ops = {
 	.queue_notify = rng_notify,
 	.reset = rng_reset,
@@ -142,7 +160,7 @@ static const struct virtio_dev_ops rng_ops = {
 };
 
 int virtio_rng_new(const struct rate_limiter_config *limit, struct evloop *loop,
-		   struct virtio_rng **out)
+		   struct metrics *registry, struct virtio_rng **out)
 {
 	struct virtio_rng *rng = calloc(1, sizeof(*rng));
 	int ret;
@@ -162,6 +180,13 @@ int virtio_rng_new(const struct rate_limiter_config *limit, struct evloop *loop,
 				 rng))) {
 		free(rng);
 		return ret;
+	}
+	/* Firecracker's group: one entropy device, no id in the name. */
+	metrics_group_init(&rng->metrics, "entropy", counter_names, RNG_M_NR);
+	metrics_group_set_sample(&rng->metrics, rng_sample, rng);
+	if (registry) {
+		rng->registry = registry;
+		metrics_register(registry, &rng->metrics);
 	}
 	*out = rng;
 	return 0;

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "lib/metrics.h"
 #include "lib/tbucket.h"
 #include "virtio/throttle.h"
 #include "virtio/virtio.h"
@@ -29,19 +30,30 @@
 
 struct evloop;
 
+/* The metrics group "entropy", in Firecracker's names. */
+enum rng_counter {
+	RNG_M_REQUESTS,		/* entropy_event_count: requests served */
+	RNG_M_BYTES,		/* entropy_bytes */
+	RNG_M_HOST_FAILS,	/* host_rng_fails: getrandom gave less */
+	RNG_M_THROTTLED,	/* entropy_rate_limiter_throttled (sampled) */
+	RNG_M_NR,
+};
+
 struct virtio_rng {
 	struct virtio_dev vd;
-	struct counter bytes, requests;	/* waits: limit.throttled */
 	struct throttle limit;
+	struct metrics_group metrics;
+	struct metrics *registry;	/* NULL: not registered */
 	struct iovec iov[RNG_QUEUE_SIZE];
 };
 
 /*
  * A new device in *out, not on a transport yet (hand &rng->vd to one).
  * limit NULL or all off: no rate limit, and loop may be NULL; a limit
- * with no loop is refused (-EINVAL), never silently dropped.  0 or -errno.
+ * with no loop is refused (-EINVAL), never silently dropped.  registry
+ * NULL: no metrics.  0 or -errno.
  */
 int virtio_rng_new(const struct rate_limiter_config *limit, struct evloop *loop,
-		   struct virtio_rng **out);
+		   struct metrics *registry, struct virtio_rng **out);
 
 #endif

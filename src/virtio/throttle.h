@@ -73,6 +73,16 @@ void throttle_give_back(struct throttle *t, uint64_t bytes);
  */
 int throttle_update(struct throttle *t, const struct rate_limiter_patch *p);
 
+/*
+ * For a device's metrics sample function: the waits so far as counter i
+ * of g (Firecracker's *_rate_limiter_throttled*).
+ */
+static inline void throttle_sample(const struct throttle *t,
+				   struct metrics_group *g, unsigned int i)
+{
+	metrics_store(g, i, counter_get(&t->throttled));
+}
+
 /* A reset (any thread): forget the wait. */
 static inline void throttle_forget(struct throttle *t)
 {

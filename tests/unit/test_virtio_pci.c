@@ -24,6 +24,7 @@
 #include "lib/util.h"
 #include "pci/pci.h"
 #include "virtio/rng.h"
+#include "unit/metrics_line.h"
 #include "unit/vp_fixture.h"
 #include "virtio/virtio_pci.h"
 
@@ -38,6 +39,7 @@ struct fx {
 	uint8_t *ram;
 	struct virtio_dev *vd;
 	uint16_t avail_idx;
+	struct metrics reg;	/* the rng's "entropy" group */
 };
 
 /* A fixture with the rng limited by lim (NULL: none, and then no loop). */
@@ -45,10 +47,12 @@ static struct fx *fx_new(const struct rate_limiter_config *lim)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct virtio_rng *rng;
+	int ret;
 
 	f->ram = calloc(1, RAM_SIZE);
 	assert_int_equal(vpf_init(&f->t, f->ram, RAM_SIZE), 0);
-	assert_int_equal(virtio_rng_new(lim, lim ? &f->t.loop : NULL, &rng), 0);
+	ret = virtio_rng_new(lim, lim ? &f->t.loop : NULL, &f->reg, &rng);
+	assert_int_equal(ret, 0);
 	assert_int_equal(vpf_plug(&f->t, &rng->vd), 0);
 	f->vd = &rng->vd;
 	return f;
@@ -684,7 +688,10 @@ static void rng_rate_limited(void **state)
 	assert_int_equal(used(f)->ring[2].len, 64);
 	/* 64 bytes at 1280 bytes/s: 50 ms (less the time since the take). */
 	assert_true(waited >= 40000000ULL);
-	assert_int_equal(counter_get(&rng->bytes), 192);
+	assert_int_equal(metrics_get(&rng->metrics, RNG_M_BYTES), 192);
+	assert_int_equal(metrics_flush_counter(&f->reg, "entropy",
+					       "entropy_bytes"),
+			 192);
 
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
 	assert_int_equal(used(f)->idx, 3);
@@ -693,7 +700,7 @@ static void rng_rate_limited(void **state)
 	while (clock_mono_ns() - t0 < 150000000ULL)
 		evloop_run_once(&f->t.loop, 50);
 	assert_int_equal(used(f)->idx, 3);
-	assert_int_equal(counter_get(&rng->bytes), 192);
+	assert_int_equal(metrics_get(&rng->metrics, RNG_M_BYTES), 192);
 }
 
 /*
@@ -726,7 +733,14 @@ static void rng_ops_limited(void **state)
 	assert_true(clock_mono_ns() - t0 >= 40000000ULL);
 	assert_int_equal(counter_get(&f->t.vp->trapped_notifies), kicks);
 	assert_false(rng->limit.waiting);
-	assert_int_equal(counter_get(&rng->requests), 3);
+	assert_int_equal(metrics_get(&rng->metrics, RNG_M_REQUESTS), 3);
+	/* The flush line, in Firecracker's names. */
+	assert_int_equal(metrics_flush_counter(&f->reg, "entropy",
+					       "entropy_rate_limiter_throttled"),
+			 1);
+	assert_int_equal(metrics_flush_counter(&f->reg, "entropy",
+					       "entropy_rate_limiter_throttled"),
+			 0);	/* a delta: nothing since */
 }
 
 /* A limit no timer could serve is refused, never silently dropped. */
@@ -736,10 +750,10 @@ static void rng_limit_needs_loop(void **state)
 	static const struct rate_limiter_config off;
 	struct virtio_rng *rng = NULL;
 
-	assert_int_equal(virtio_rng_new(&lim, NULL, &rng), -EINVAL);
+	assert_int_equal(virtio_rng_new(&lim, NULL, NULL, &rng), -EINVAL);
 	assert_null(rng);
 	/* All off is no limit: no loop needed. */
-	assert_int_equal(virtio_rng_new(&off, NULL, &rng), 0);
+	assert_int_equal(virtio_rng_new(&off, NULL, NULL, &rng), 0);
 	assert_false(rng->limit.on);
 	rng->vd.ops->destroy(&rng->vd);
 }

@@ -91,7 +91,8 @@ static void side_init(struct side *s, enum kind k, uint64_t sectors,
 		struct virtio_rng *rng;
 
 		/* The loop, so that a test can turn a limit on. */
-		assert_int_equal(virtio_rng_new(NULL, &s->t.loop, &rng), 0);
+		assert_int_equal(virtio_rng_new(NULL, &s->t.loop, NULL, &rng),
+				 0);
 		s->vd = &rng->vd;
 		break;
 	}
@@ -501,7 +502,7 @@ static void test_rng_throttled(void **state)
 	vpf_run(&b.t, 0);
 	check_used(&b, 3);
 	assert_int_equal(used(&b, 0)->ring[2].len, 16);
-	assert_int_equal(counter_get(&rb->requests), 1);
+	assert_int_equal(metrics_get(&rb->metrics, RNG_M_REQUESTS), 1);
 	assert_int_equal(counter_get(&rb->limit.throttled), 0);
 
 	snap_enc_free(&enc);
