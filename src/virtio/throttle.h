@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A device queue's rate limit (Firecracker's RateLimiter on drives and
- * network interfaces), with the timer that serves the queue again: the
- * pattern of virtio-rng's limiter, shared by virtio-blk and virtio-net.
+ * A device queue's rate limit (Firecracker's RateLimiter on drives,
+ * network interfaces and the entropy device), with the timer that serves
+ * the queue again: the one implementation virtio-blk, virtio-net and
+ * virtio-rng share.
  *
  * A device asks throttle_take() before serving a request.  When the
  * buckets refuse, the request waits where it is (in the ring after
