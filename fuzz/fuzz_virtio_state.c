@@ -48,9 +48,9 @@ static struct virtio_dev *make(struct vp_fixture *t, int balloon)
 
 		vd = b ? &b->vd : NULL;
 	} else {
-		struct virtio_rng *r = virtio_rng_new(NULL, NULL);
+		struct virtio_rng *r;
 
-		vd = r ? &r->vd : NULL;
+		vd = virtio_rng_new(NULL, NULL, NULL, &r) ? NULL : &r->vd;
 	}
 	if (!vd || vpf_plug(t, vd))
 		abort();

@@ -70,10 +70,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vpf_init(&t, ram, RAM_SIZE))
 		abort();
 	/* Rate-limited, so that requests also wait and are put back. */
-	rng = virtio_rng_new(&(struct rate_limiter_config){ .bytes = { 8192, 0,
-								       1000 } },
-			     &t.loop);
-	if (!rng || vpf_plug(&t, &rng->vd))
+	if (virtio_rng_new(&(struct rate_limiter_config){ .bytes = { 8192, 0,
+								     1000 } },
+			   &t.loop, NULL, &rng) ||
+	    vpf_plug(&t, &rng->vd))
 		abort();
 	vp = t.vp;
 

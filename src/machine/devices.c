@@ -42,10 +42,17 @@ static unsigned int rng_count(const struct vm_config *cfg)
 static int rng_make(struct vm *vm, unsigned int index, struct virtio_dev **out,
 		    struct vmon_err *e)
 {
-	struct virtio_rng *rng = virtio_rng_new(&vm->cfg.rng_limit, vm->loop);
+	struct virtio_rng *rng;
+	int ret = virtio_rng_new(&vm->cfg.rng_limit, vm->loop, &vm->metrics,
+				 &rng);
 
-	if (!rng)
+	if (ret == -ENOMEM)
 		return no_memory(e, "virtio-rng");
+	/* The machine always has a loop: no -EINVAL for the limit. */
+	if (ret)
+		return err_set(e, ERR_HOST, ret,
+			       "cannot create virtio-rng's rate limit timer: %s",
+			       strerror(-ret));
 	*out = &rng->vd;
 	return 0;
 }

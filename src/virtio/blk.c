@@ -38,10 +38,20 @@
 #define PCI_CLASS_STORAGE_OTHER	0x018000
 
 static const char *const blk_metric_names[BLK_M_NR] = {
-	"read_count", "write_count", "read_bytes", "write_bytes",
-	"flush_count", "discard_count", "write_zeroes_count", "get_id_count",
-	"invalid_reqs_count", "unsupported_count", "execute_fails",
-	"update_count", "update_fails",
+	[BLK_M_READ_COUNT] = "read_count",
+	[BLK_M_WRITE_COUNT] = "write_count",
+	[BLK_M_READ_BYTES] = "read_bytes",
+	[BLK_M_WRITE_BYTES] = "write_bytes",
+	[BLK_M_FLUSH_COUNT] = "flush_count",
+	[BLK_M_DISCARD_COUNT] = "discard_count",
+	[BLK_M_WRITE_ZEROES_COUNT] = "write_zeroes_count",
+	[BLK_M_GET_ID_COUNT] = "get_id_count",
+	[BLK_M_INVALID_REQS] = "invalid_reqs_count",
+	[BLK_M_UNSUPPORTED] = "unsupported_count",
+	[BLK_M_IO_ERRORS] = "execute_fails",
+	[BLK_M_UPDATE_COUNT] = "update_count",
+	[BLK_M_UPDATE_FAILS] = "update_fails",
+	[BLK_M_THROTTLED] = "rate_limiter_throttled_events",
 };
 
 /* Write-zeroes steps: what fallocate is asked, in order of preference. */
@@ -467,6 +477,13 @@ static void blk_destroy(struct virtio_dev *vd)
 	free(b);
 }
 
+/* Before a flush: the throttle keeps its own count. */
+static void blk_sample(struct metrics_group *g, void *opaque)
+{
+	throttle_sample(&((struct virtio_blk *)opaque)->limit, g,
+			BLK_M_THROTTLED);
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.config_read = blk_config_read,
 	.activate = blk_activate,
@@ -644,6 +661,7 @@ int virtio_blk_new(const struct blk_params *p, struct virtio_blk **out,
 		snprintf(b->name, sizeof(b->name), "block_vd%c",
 			 'a' + (char)(p->index % 26));
 	metrics_group_init(&b->metrics, b->name, blk_metric_names, BLK_M_NR);
+	metrics_group_set_sample(&b->metrics, blk_sample, b);
 	if (p->registry) {
 		b->registry = p->registry;
 		metrics_register(b->registry, &b->metrics);

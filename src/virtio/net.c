@@ -68,6 +68,8 @@ static const char *const counter_names[NET_M_NR] = {
 	[NET_M_TX_BYTES] = "tx_bytes_count",
 	[NET_M_TX_MALFORMED] = "tx_malformed_frames",
 	[NET_M_TAP_WRITE_FAILS] = "tap_write_fails",
+	[NET_M_RX_THROTTLED] = "rx_rate_limiter_throttled",
+	[NET_M_TX_THROTTLED] = "tx_rate_limiter_throttled",
 };
 
 static struct virtio_net *to_net(struct virtio_dev *vd)
@@ -613,6 +615,15 @@ static void net_destroy(struct virtio_dev *vd)
 	free(net);
 }
 
+/* Before a flush: the throttles keep their own counts. */
+static void net_sample(struct metrics_group *g, void *opaque)
+{
+	struct virtio_net *net = opaque;
+
+	throttle_sample(&net->rx_limit, g, NET_M_RX_THROTTLED);
+	throttle_sample(&net->tx_limit, g, NET_M_TX_THROTTLED);
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.config_read = net_config_read,
 	.activate = net_activate,
@@ -671,6 +682,7 @@ struct virtio_net *virtio_net_new(const struct virtio_net_params *p)
 	if (!p->metrics_name)
 		snprintf(name, sizeof(name), "net_%s", net->tap);
 	metrics_group_init(&net->metrics, name, counter_names, NET_M_NR);
+	metrics_group_set_sample(&net->metrics, net_sample, net);
 	/* Off until the driver gives receive buffers (EPOLLERR still comes). */
 	if ((ret = evloop_add(p->loop, p->fd, 0, on_tap, net))) {
 		log_error("cannot watch TAP %s: %s", net->tap, strerror(-ret));

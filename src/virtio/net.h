@@ -128,6 +128,8 @@ enum net_counter {
 	NET_M_TX_BYTES,
 	NET_M_TX_MALFORMED,	/* dropped: guest-input rule 15 */
 	NET_M_TAP_WRITE_FAILS,
+	NET_M_RX_THROTTLED,	/* sampled from the throttles */
+	NET_M_TX_THROTTLED,
 	NET_M_NR,
 };
 

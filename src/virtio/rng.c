@@ -4,18 +4,20 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
-#include <sys/epoll.h>
 #include <sys/random.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
 
-#include "core/evloop.h"
-#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/snapfile.h"
 #include "lib/util.h"
 
 #define PCI_CLASS_OTHER		0x00ff00	/* 5.4: no better class */
+
+static const char *const counter_names[RNG_M_NR] = {
+	[RNG_M_REQUESTS] = "entropy_event_count",
+	[RNG_M_BYTES] = "entropy_bytes",
+	[RNG_M_HOST_FAILS] = "host_rng_fails",
+	[RNG_M_THROTTLED] = "entropy_rate_limiter_throttled",
+};
 
 static struct virtio_rng *to_rng(struct virtio_dev *vd)
 {
@@ -50,26 +52,6 @@ static uint32_t fill(const struct virtq_chain *c, uint32_t want)
 	return done;
 }
 
-/* Serve the queue again in ns nanoseconds (the limiter said wait). */
-static void throttle(struct virtio_rng *rng, uint64_t ns)
-{
-	struct itimerspec its = { 0 };
-
-	counter_inc(&rng->throttled);
-	if (ns < 1000)
-		ns = 1000;
-	its.it_value.tv_sec = (time_t)(ns / 1000000000ULL);
-	its.it_value.tv_nsec = (long)(ns % 1000000000ULL);
-	if (timerfd_settime(rng->timer_fd, 0, &its, NULL) < 0) {
-		/* Cannot happen with a valid fd; serve rather than stall. */
-		log_warn("virtio-rng: throttle timer: %m; serving unthrottled");
-		rng->limited = false;
-		virtio_queue_kick(&rng->vd, 0);
-		return;
-	}
-	rng->waiting = true;
-}
-
 static void rng_notify(struct virtio_dev *vd, struct virtq *vq)
 {
 	struct virtio_rng *rng = to_rng(vd);
@@ -77,13 +59,12 @@ static void rng_notify(struct virtio_dev *vd, struct virtq *vq)
 	unsigned int served = 0;
 	int r;
 
-	/* The timer serves the queue when the buckets allow it again. */
-	if (rng->waiting)
+	/* The throttle's timer serves the queue when the buckets allow. */
+	if (rng->limit.waiting)
 		return;
 	virtq_chain_init(&c, rng->iov, RNG_QUEUE_SIZE);
 	while (served < RNG_BATCH && (r = virtq_pop(vq, &c)) > 0) {
 		uint32_t want, n;
-		uint64_t now;
 
 		if (c.nr_out) {
 			virtio_fail(vd, "request %u has %u device-readable "
@@ -93,16 +74,16 @@ static void rng_notify(struct virtio_dev *vd, struct virtq *vq)
 		}
 		want = c.in_bytes < RNG_MAX_REQUEST ? c.in_bytes :
 						      RNG_MAX_REQUEST;
-		if (rng->limited && !rate_limiter_take(&rng->limit, want,
-						       now = clock_mono_ns())) {
-			virtq_unpop(vq);
-			throttle(rng,
-				 rate_limiter_wait_ns(&rng->limit, want, now));
+		/* Entropy bytes are the bandwidth, a request one op. */
+		if (!throttle_take(&rng->limit, want)) {
+			virtq_unpop(vq);	/* waits in the ring, untouched */
 			break;
 		}
 		n = fill(&c, want);
-		counter_add(&rng->bytes, n);
-		counter_inc(&rng->requests);
+		if (n < want)
+			metrics_inc(&rng->metrics, RNG_M_HOST_FAILS);
+		metrics_add(&rng->metrics, RNG_M_BYTES, n);
+		metrics_inc(&rng->metrics, RNG_M_REQUESTS);
 		virtq_push(vq, c.head, n);
 		served++;
 	}
@@ -112,52 +93,43 @@ static void rng_notify(struct virtio_dev *vd, struct virtq *vq)
 		virtio_queue_kick(vd, vq->index);	/* more may wait */
 }
 
-/* The throttle timer, on the VMM thread: serve what waited. */
-static void on_timer(void *opaque, uint32_t events)
+/* The throttle's timer (device lock held): serve what waited. */
+static void rng_fire(void *opaque)
 {
 	struct virtio_rng *rng = opaque;
-	uint64_t n;
 
-	if (read(rng->timer_fd, &n, sizeof(n)) < 0)
-		return;	/* EAGAIN: disarmed meanwhile */
-	virtio_lock(&rng->vd);
-	if (rng->waiting) {
-		rng->waiting = false;
-		virtio_queue_kick(&rng->vd, 0);
-	}
-	virtio_unlock(&rng->vd);
+	virtio_queue_kick(&rng->vd, 0);
 }
 
 /*
- * Status 0, perhaps on a vCPU thread, which has no timer calls: what
- * waited is gone with the queue, and a timer still armed finds nothing to
- * do.  The buckets keep their state: a reset does not refill them.
+ * Status 0, perhaps on a vCPU thread: what waited is gone with the queue
+ * (throttle_forget).  The buckets keep their state: a reset does not
+ * refill them.
  */
 static void rng_reset(struct virtio_dev *vd)
 {
-	to_rng(vd)->waiting = false;
+	throttle_forget(&to_rng(vd)->limit);
 }
 
 static void rng_destroy(struct virtio_dev *vd)
 {
 	struct virtio_rng *rng = to_rng(vd);
 
-	if (rng->timer_fd >= 0) {
-		evloop_del(rng->loop, rng->timer_fd);
-		close(rng->timer_fd);
-	}
+	throttle_destroy(&rng->limit);
 	log_info("virtio-rng: %llu bytes in %llu requests, throttled %llu times",
-		 (unsigned long long)counter_get(&rng->bytes),
-		 (unsigned long long)counter_get(&rng->requests),
-		 (unsigned long long)counter_get(&rng->throttled));
+		 (unsigned long long)metrics_get(&rng->metrics, RNG_M_BYTES),
+		 (unsigned long long)metrics_get(&rng->metrics, RNG_M_REQUESTS),
+		 (unsigned long long)counter_get(&rng->limit.throttled));
+	if (rng->registry)
+		metrics_unregister(rng->registry, &rng->metrics);
 	free(rng);
 }
 
 /*
  * Snapshot: nothing of its own.  A request the limiter held back was put
  * back in the ring (virtq_unpop), so after restore it is served again
- * from its descriptors, never used; `waiting` starts cleared, the timer
- * of the old process being gone.
+ * from its descriptors, never used; the wait is forgotten, the timer of
+ * the old process being gone, and the new device's buckets start full.
  */
 static int rng_save(struct virtio_dev *vd, struct snap_enc *enc)
 {
@@ -168,8 +140,15 @@ static int rng_restore(struct virtio_dev *vd, struct snap_dec *d)
 {
 	if (snap_dec_end(d))
 		return d->err;
-	to_rng(vd)->waiting = false;
+	throttle_forget(&to_rng(vd)->limit);
 	return 0;
+}
+
+/* Before a flush: the throttle keeps its own count. */
+static void rng_sample(struct metrics_group *g, void *opaque)
+{
+	throttle_sample(&((struct virtio_rng *)opaque)->limit, g,
+			RNG_M_THROTTLED);
 }
 
 static const struct virtio_dev_ops rng_ops = {
@@ -180,13 +159,14 @@ static const struct virtio_dev_ops rng_ops = {
 	.restore = rng_restore,
 };
 
-struct virtio_rng *virtio_rng_new(const struct rate_limiter_config *limit,
-				  struct evloop *loop)
+int virtio_rng_new(const struct rate_limiter_config *limit, struct evloop *loop,
+		   struct metrics *registry, struct virtio_rng **out)
 {
 	struct virtio_rng *rng = calloc(1, sizeof(*rng));
+	int ret;
 
 	if (!rng)
-		return NULL;
+		return -ENOMEM;
 	rng->vd = (struct virtio_dev){
 		.name = "virtio-rng",
 		.type = VIRTIO_ID_ENTROPY,
@@ -195,22 +175,19 @@ struct virtio_rng *virtio_rng_new(const struct rate_limiter_config *limit,
 		.queue_max_size = RNG_QUEUE_SIZE,
 		.ops = &rng_ops,
 	};
-	rng->timer_fd = -1;
-	if (!limit || !loop)
-		return rng;
-	rate_limiter_init(&rng->limit, limit, clock_mono_ns());
-	if (!rate_limiter_on(&rng->limit))
-		return rng;
-	rng->timer_fd = timerfd_create(CLOCK_MONOTONIC,
-				       TFD_NONBLOCK | TFD_CLOEXEC);
-	if (rng->timer_fd < 0 ||
-	    evloop_add(loop, rng->timer_fd, EPOLLIN, on_timer, rng)) {
-		if (rng->timer_fd >= 0)
-			close(rng->timer_fd);
+	/* -EINVAL for a limit without a loop: no timer could serve it. */
+	if ((ret = throttle_init(&rng->limit, limit, loop, &rng->vd, rng_fire,
+				 rng))) {
 		free(rng);
-		return NULL;
+		return ret;
 	}
-	rng->loop = loop;
-	rng->limited = true;
-	return rng;
+	/* Firecracker's group: one entropy device, no id in the name. */
+	metrics_group_init(&rng->metrics, "entropy", counter_names, RNG_M_NR);
+	metrics_group_set_sample(&rng->metrics, rng_sample, rng);
+	if (registry) {
+		rng->registry = registry;
+		metrics_register(registry, &rng->metrics);
+	}
+	*out = rng;
+	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A device queue's rate limit (Firecracker's RateLimiter on drives and
- * network interfaces), with the timer that serves the queue again: the
- * pattern of virtio-rng's limiter, shared by virtio-blk and virtio-net.
+ * A device queue's rate limit (Firecracker's RateLimiter on drives,
+ * network interfaces and the entropy device), with the timer that serves
+ * the queue again: the one implementation virtio-blk, virtio-net and
+ * virtio-rng share.
  *
  * A device asks throttle_take() before serving a request.  When the
  * buckets refuse, the request waits where it is (in the ring after
@@ -72,6 +73,16 @@ void throttle_give_back(struct throttle *t, uint64_t bytes);
  * thread, device lock held.  0, or -EINVAL with a limit and no loop.
  */
 int throttle_update(struct throttle *t, const struct rate_limiter_patch *p);
+
+/*
+ * For a device's metrics sample function: the waits so far as counter i
+ * of g (Firecracker's *_rate_limiter_throttled*).
+ */
+static inline void throttle_sample(const struct throttle *t,
+				   struct metrics_group *g, unsigned int i)
+{
+	metrics_store(g, i, counter_get(&t->throttled));
+}
 
 /* A reset (any thread): forget the wait. */
 static inline void throttle_forget(struct throttle *t)

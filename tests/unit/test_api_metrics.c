@@ -17,26 +17,16 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <jansson.h>
 
 #include "lib/log.h"
 #include "lib/metrics.h"
+#include "unit/metrics_line.h"
 
 static const char *const names[] = { "reads", "writes" };
 
 static void sample_const(struct metrics_group *g, void *opaque)
 {
 	metrics_store(g, 0, *(uint64_t *)opaque);
-}
-
-static long counter(const char *json, const char *group, const char *name)
-{
-	json_t *j = json_loads(json, 0, NULL);
-	const json_t *v = json_object_get(json_object_get(j, group), name);
-	long r = json_is_number(v) ? (long)json_number_value(v) : -1;
-
-	json_decref(j);
-	return r;
 }
 
 static void registry_and_deltas(void **state)
@@ -66,10 +56,11 @@ static void registry_and_deltas(void **state)
 	s = metrics_flush_json(regs, 3, "\"id\":\"vm1\",", &len);
 	assert_non_null(s);
 	assert_int_equal(s[len - 1], '\n');
-	assert_int_equal(counter(s, "block_rootfs_", "writes"), 100);
-	assert_int_equal(counter(s, "block_rootfs_", "reads"), 1);
-	assert_int_equal(counter(s, "uart", "reads"), 7);
-	assert_int_equal(counter(s, "dev", "bad_guest_input"), 1);
+	assert_int_equal(metrics_line_counter(s, "block_rootfs_", "writes"),
+			 100);
+	assert_int_equal(metrics_line_counter(s, "block_rootfs_", "reads"), 1);
+	assert_int_equal(metrics_line_counter(s, "uart", "reads"), 7);
+	assert_int_equal(metrics_line_counter(s, "dev", "bad_guest_input"), 1);
 	assert_non_null(strstr(s, "{\"id\":\"vm1\",\"utc_timestamp_ms\":"));
 	free(s);
 
@@ -77,9 +68,9 @@ static void registry_and_deltas(void **state)
 	metrics_add(&a, 1, 5);
 	sampled = 10;
 	s = metrics_flush_json(regs, 3, NULL, &len);
-	assert_int_equal(counter(s, "block_rootfs_", "writes"), 5);
-	assert_int_equal(counter(s, "block_rootfs_", "reads"), 0);
-	assert_int_equal(counter(s, "uart", "reads"), 3);
+	assert_int_equal(metrics_line_counter(s, "block_rootfs_", "writes"), 5);
+	assert_int_equal(metrics_line_counter(s, "block_rootfs_", "reads"), 0);
+	assert_int_equal(metrics_line_counter(s, "uart", "reads"), 3);
 	free(s);
 
 	metrics_unregister(&reg, &a);
@@ -129,15 +120,15 @@ static void counters_from_threads(void **state)
 		assert_int_equal(pthread_create(&t[i], NULL, bumper, &b), 0);
 	for (int i = 0; i < 50; i++) {
 		s = metrics_flush_json(regs, 1, NULL, &len);
-		reads += counter(s, "bumped", "reads");
-		writes += counter(s, "bumped", "writes");
+		reads += metrics_line_counter(s, "bumped", "reads");
+		writes += metrics_line_counter(s, "bumped", "writes");
 		free(s);
 	}
 	for (int i = 0; i < BUMPERS; i++)
 		pthread_join(t[i], NULL);
 	s = metrics_flush_json(regs, 1, NULL, &len);
-	reads += counter(s, "bumped", "reads");
-	writes += counter(s, "bumped", "writes");
+	reads += metrics_line_counter(s, "bumped", "reads");
+	writes += metrics_line_counter(s, "bumped", "writes");
 	free(s);
 	assert_int_equal(counter_get(&b.plain), BUMPERS * BUMPS);
 	assert_int_equal(metrics_get(&b.g, 0), BUMPERS * BUMPS);

@@ -29,6 +29,7 @@
 #include "pci/pci.h"
 #include "virtio/blk.h"
 #include "virtio/blk_io.h"
+#include "unit/metrics_line.h"
 #include "unit/vp_fixture.h"
 #include "virtio/virtio_pci.h"
 
@@ -48,6 +49,7 @@ struct fx {
 	uint16_t avail_idx, used_seen;
 	char path[64];
 	int fd;				/* the test's own view of the image */
+	struct metrics reg;		/* the drive's group */
 };
 
 struct opts {
@@ -86,6 +88,7 @@ static int create(void **state, const struct opts *o)
 	dc.path = f->path;
 	assert_int_equal(vpf_init(&f->t, f->ram, RAM_SIZE), 0);
 	p.loop = &f->t.loop;
+	p.registry = &f->reg;
 	assert_int_equal(virtio_blk_new(&p, &f->b, err, sizeof(err)), 0);
 	assert_int_equal(vpf_plug(&f->t, &f->b->vd), 0);
 	f->next_buf = BUF;
@@ -710,6 +713,9 @@ static void rate_limited(void **state)
 	assert_int_equal(used(f)->idx, 1);	/* waits: not dropped, not used */
 	assert_int_equal(*(uint8_t *)hva(f, st), 0xee);
 	assert_int_equal(counter_get(&f->b->limit.throttled), 1);
+	assert_int_equal(metrics_flush_counter(&f->reg, "block_test_disk",
+					       "rate_limiter_throttled_events"),
+			 1);
 	assert_true(f->b->limit.waiting);
 	/* Notifications off while it waits: the timer serves the queue. */
 	assert_true(used(f)->flags & VIRTQ_USED_F_NO_NOTIFY);

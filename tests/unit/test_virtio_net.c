@@ -29,6 +29,7 @@
 #include "pci/pci.h"
 #include "virtio/net.h"
 #include "virtio/tap.h"
+#include "unit/metrics_line.h"
 #include "unit/vp_fixture.h"
 #include "virtio/virtio_pci.h"
 
@@ -695,6 +696,9 @@ static void tx_rate_limited(void **state)
 	assert_int_equal(peer_recv(f), NET_HDR_LEN + 400);
 	assert_int_equal(peer_recv(f), -1);
 	assert_int_equal(counter_get(&f->net->tx_limit.throttled), 1);
+	assert_int_equal(metrics_flush_counter(&f->reg, "net_tap_test",
+					       "tx_rate_limiter_throttled"),
+			 1);
 	assert_int_equal(evloop_run_once(&f->t.loop, 0), 0);	/* no spin */
 	kick(f, NET_TXQ);		/* a notification changes nothing */
 	assert_int_equal(used(f, NET_TXQ)->idx, 2);
@@ -747,6 +751,9 @@ static void rx_rate_limited(void **state)
 	assert_int_equal(net_counter(f->net, NET_M_RX_BYTES), 1600);
 	/* In debt for the fourth's 399 bytes: waiting again, not reading. */
 	assert_int_equal(counter_get(&f->net->rx_limit.throttled), 2);
+	assert_int_equal(metrics_flush_counter(&f->reg, "net_tap_test",
+					       "rx_rate_limiter_throttled"),
+			 2);
 	assert_false(f->net->watching);
 	/* A reset forgets the wait. */
 	f->net->rx_limit.waiting = true;

@@ -24,6 +24,7 @@
 #include "lib/util.h"
 #include "pci/pci.h"
 #include "virtio/rng.h"
+#include "unit/metrics_line.h"
 #include "unit/vp_fixture.h"
 #include "virtio/virtio_pci.h"
 
@@ -38,37 +39,53 @@ struct fx {
 	uint8_t *ram;
 	struct virtio_dev *vd;
 	uint16_t avail_idx;
+	struct metrics reg;	/* the rng's "entropy" group */
 };
 
-static int setup(void **state)
+/* A fixture with the rng limited by lim (NULL: none, and then no loop). */
+static struct fx *fx_new(const struct rate_limiter_config *lim)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct virtio_rng *rng = virtio_rng_new(NULL, NULL);
+	struct virtio_rng *rng;
+	int ret;
 
 	f->ram = calloc(1, RAM_SIZE);
 	assert_int_equal(vpf_init(&f->t, f->ram, RAM_SIZE), 0);
-	assert_non_null(rng);
+	ret = virtio_rng_new(lim, lim ? &f->t.loop : NULL, &f->reg, &rng);
+	assert_int_equal(ret, 0);
 	assert_int_equal(vpf_plug(&f->t, &rng->vd), 0);
 	f->vd = &rng->vd;
+	return f;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = fx_new(NULL);
+
 	assert_int_equal(f->t.bar, PLAT_PCI_MMIO_START);
 	*state = f;
 	return 0;
 }
 
-/* The same device with a rate limit of 128 bytes per 100 ms. */
+/* A rate limit of 128 bytes per 100 ms. */
 static int setup_limited(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct rate_limiter_config lim = { .bytes = { 128, 0, 100 } };
-	struct virtio_rng *rng;
+	static const struct rate_limiter_config lim = {
+		.bytes = { .size = 128, .refill_ms = 100 },
+	};
 
-	f->ram = calloc(1, RAM_SIZE);
-	assert_int_equal(vpf_init(&f->t, f->ram, RAM_SIZE), 0);
-	rng = virtio_rng_new(&lim, &f->t.loop);
-	assert_non_null(rng);
-	assert_int_equal(vpf_plug(&f->t, &rng->vd), 0);
-	f->vd = &rng->vd;
-	*state = f;
+	*state = fx_new(&lim);
+	return 0;
+}
+
+/* 2 requests per 100 ms, whatever their size. */
+static int setup_ops_limited(void **state)
+{
+	static const struct rate_limiter_config lim = {
+		.ops = { .size = 2, .refill_ms = 100 },
+	};
+
+	*state = fx_new(&lim);
 	return 0;
 }
 
@@ -658,7 +675,7 @@ static void rng_rate_limited(void **state)
 	t0 = clock_mono_ns();
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
 	assert_int_equal(used(f)->idx, 2);	/* waits: not dropped, not used */
-	assert_int_equal(counter_get(&rng->throttled), 1);
+	assert_int_equal(counter_get(&rng->limit.throttled), 1);
 	/* A notification meanwhile changes nothing. */
 	wr(f, VP_NOTIFY_OFF, 2, 0);
 	while (evloop_run_once(&f->t.loop, 0) > 0)
@@ -671,7 +688,10 @@ static void rng_rate_limited(void **state)
 	assert_int_equal(used(f)->ring[2].len, 64);
 	/* 64 bytes at 1280 bytes/s: 50 ms (less the time since the take). */
 	assert_true(waited >= 40000000ULL);
-	assert_int_equal(counter_get(&rng->bytes), 192);
+	assert_int_equal(metrics_get(&rng->metrics, RNG_M_BYTES), 192);
+	assert_int_equal(metrics_flush_counter(&f->reg, "entropy",
+					       "entropy_bytes"),
+			 192);
 
 	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
 	assert_int_equal(used(f)->idx, 3);
@@ -680,7 +700,62 @@ static void rng_rate_limited(void **state)
 	while (clock_mono_ns() - t0 < 150000000ULL)
 		evloop_run_once(&f->t.loop, 50);
 	assert_int_equal(used(f)->idx, 3);
-	assert_int_equal(counter_get(&rng->bytes), 192);
+	assert_int_equal(metrics_get(&rng->metrics, RNG_M_BYTES), 192);
+}
+
+/*
+ * A request is one op, however many bytes: the third of three 64 KiB
+ * requests waits for the ops bucket alone, and the timer, not a
+ * notification, serves it.
+ */
+static void rng_ops_limited(void **state)
+{
+	struct fx *f = *state;
+	struct virtio_rng *rng = container_of(f->vd, struct virtio_rng, vd);
+	uint64_t t0, kicks;
+
+	start(f);
+	request(f, BUF, RNG_MAX_REQUEST, VIRTQ_DESC_F_WRITE);
+	request(f, BUF, RNG_MAX_REQUEST, VIRTQ_DESC_F_WRITE);
+	assert_int_equal(used(f)->idx, 2);
+	t0 = clock_mono_ns();
+	request(f, BUF, RNG_MAX_REQUEST, VIRTQ_DESC_F_WRITE);
+	assert_int_equal(used(f)->idx, 2);
+	assert_true(rng->limit.waiting);
+	assert_int_equal(counter_get(&rng->limit.throttled), 1);
+	assert_int_equal(evloop_run_once(&f->t.loop, 0), 0);	/* no spin */
+	kicks = counter_get(&f->t.vp->trapped_notifies);
+	while (used(f)->idx < 3 && clock_mono_ns() - t0 < 2000000000ULL)
+		evloop_run_once(&f->t.loop, 100);
+	assert_int_equal(used(f)->idx, 3);
+	assert_int_equal(used(f)->ring[2].len, RNG_MAX_REQUEST);
+	/* One op at 20 per second: 50 ms (less the time since the take). */
+	assert_true(clock_mono_ns() - t0 >= 40000000ULL);
+	assert_int_equal(counter_get(&f->t.vp->trapped_notifies), kicks);
+	assert_false(rng->limit.waiting);
+	assert_int_equal(metrics_get(&rng->metrics, RNG_M_REQUESTS), 3);
+	/* The flush line, in Firecracker's names. */
+	assert_int_equal(metrics_flush_counter(&f->reg, "entropy",
+					       "entropy_rate_limiter_throttled"),
+			 1);
+	assert_int_equal(metrics_flush_counter(&f->reg, "entropy",
+					       "entropy_rate_limiter_throttled"),
+			 0);	/* a delta: nothing since */
+}
+
+/* A limit no timer could serve is refused, never silently dropped. */
+static void rng_limit_needs_loop(void **state)
+{
+	static const struct rate_limiter_config lim = { .ops = { 1, 0, 100 } };
+	static const struct rate_limiter_config off;
+	struct virtio_rng *rng = NULL;
+
+	assert_int_equal(virtio_rng_new(&lim, NULL, NULL, &rng), -EINVAL);
+	assert_null(rng);
+	/* All off is no limit: no loop needed. */
+	assert_int_equal(virtio_rng_new(&off, NULL, NULL, &rng), 0);
+	assert_false(rng->limit.on);
+	rng->vd.ops->destroy(&rng->vd);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -708,6 +783,9 @@ int main(void)
 		T(buffers_before_driver_ok),
 		cmocka_unit_test_setup_teardown(rng_rate_limited, setup_limited,
 						teardown),
+		cmocka_unit_test_setup_teardown(rng_ops_limited,
+						setup_ops_limited, teardown),
+		cmocka_unit_test(rng_limit_needs_loop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

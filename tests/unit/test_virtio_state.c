@@ -88,9 +88,11 @@ static void side_init(struct side *s, enum kind k, uint64_t sectors,
 	assert_int_equal(vpf_init(&s->t, s->ram, RAM_SIZE), 0);
 	switch (k) {
 	case K_RNG: {
-		struct virtio_rng *rng = virtio_rng_new(NULL, NULL);
+		struct virtio_rng *rng;
 
-		assert_non_null(rng);
+		/* The loop, so that a test can turn a limit on. */
+		assert_int_equal(virtio_rng_new(NULL, &s->t.loop, NULL, &rng),
+				 0);
 		s->vd = &rng->vd;
 		break;
 	}
@@ -453,6 +455,60 @@ static void round_trip(enum kind k)
 }
 
 static void test_rng(void **state) { round_trip(K_RNG); }
+
+/* Two requests a minute: the third waits as long as any test runs. */
+static struct virtio_rng *rng_limit(struct side *s)
+{
+	static const struct rate_limiter_patch p = {
+		.cfg.ops = { .size = 2, .refill_ms = 60000 },
+		.ops = true,
+	};
+	struct virtio_rng *rng = container_of(s->vd, struct virtio_rng, vd);
+
+	assert_int_equal(throttle_update(&rng->limit, &p), 0);
+	return rng;
+}
+
+/*
+ * A request the limiter held back is in the ring, not in the state: the
+ * restored device, its buckets full and no wait carried over, serves it
+ * at the kick after restore, once.
+ */
+static void test_rng_throttled(void **state)
+{
+	struct virtio_rng *ra, *rb;
+	struct snap_enc enc;
+	struct vmon_err e;
+	struct side a, b;
+
+	side_init(&a, K_RNG, 0, 0);
+	ra = rng_limit(&a);
+	driver_setup(&a);
+	for (uint16_t k = 0; k < 3; k++) {
+		request(&a, k);
+		notify(&a, 0);
+	}
+	check_used(&a, 2);
+	assert_true(ra->limit.waiting);
+	assert_int_equal(counter_get(&ra->limit.throttled), 1);
+	save(&a, &enc);
+
+	side_init(&b, K_RNG, 0, 0);
+	rb = rng_limit(&b);
+	memcpy(b.ram, a.ram, RAM_SIZE);
+	memcpy(b.avail, a.avail, sizeof(b.avail));
+	assert_int_equal(restore(&b, enc.buf, enc.len, &e), 0);
+	assert_false(rb->limit.waiting);
+	vpf_run(&b.t, 0);
+	check_used(&b, 3);
+	assert_int_equal(used(&b, 0)->ring[2].len, 16);
+	assert_int_equal(metrics_get(&rb->metrics, RNG_M_REQUESTS), 1);
+	assert_int_equal(counter_get(&rb->limit.throttled), 0);
+
+	snap_enc_free(&enc);
+	side_fini(&a);
+	side_fini(&b);
+}
 static void test_blk(void **state) { round_trip(K_BLK); }
 static void test_net(void **state) { round_trip(K_NET); }
 static void test_balloon(void **state) { round_trip(K_BALLOON); }
@@ -667,6 +723,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rng),
+		cmocka_unit_test(test_rng_throttled),
 		cmocka_unit_test(test_blk),
 		cmocka_unit_test(test_net),
 		cmocka_unit_test(test_balloon),
