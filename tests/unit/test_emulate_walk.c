@@ -647,6 +647,35 @@ static void cross_page_write(void **state)
 	assert_memory_equal(buf, "ABCDEFGH", 8);
 }
 
+static void write_over_own_page_table(void **state)
+{
+	/* Page 510 of a PT maps that PT itself, page 511 a data page: a write
+	 * across both rewrites page 511's PTE on its way.  A CPU translates
+	 * both pages first, so the second half still lands. */
+	static const uint8_t data[16] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 'w', 'r', 'i', 't', 't', 'e', 'n', '!'
+	};
+	uint64_t base = 0x40000000, la0 = base + 510 * 4096ull;
+	uint64_t *pte1, pt;
+	struct x86_fault f;
+
+	(void)state;
+	long_mode(false);
+	pte1 = map_long(base + 511 * 4096ull, 0x321000, 12, RW);
+	pt = *ent_long(base, 21) & ADDR52;
+	map_long(la0, pt, 12, RW);
+	assert_ptr_equal(pte1, e64(pt + 511 * 8));
+	assert_int_equal(x86_linear_write(&E.gm, &E.pg, la0 + 0xff8, data, 16,
+					  0, &f),
+			 0);
+	assert_int_equal(*pte1, 0);
+	assert_memory_equal(E.ram + 0x321000, "written!", 8);
+	/* Too long for one write. */
+	assert_int_equal(x86_linear_write(&E.gm, &E.pg, la0, E.ram,
+					  X86_LINEAR_WRITE_MAX + 1, 0, &f),
+			 -EINVAL);
+}
+
 static void linear_not_ram(void **state)
 {
 	struct x86_fault f;
@@ -756,6 +785,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(cross_page_write, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(write_over_own_page_table,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(linear_not_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(fetch_peek_sets_no_flags, setup,
 						teardown),

@@ -419,10 +419,14 @@ int x86_linear_write(const struct guest_mem *gm, const struct x86_paging *pg,
 		     uint64_t la, const void *src, size_t len,
 		     unsigned int access, struct x86_fault *fault)
 {
+	uint64_t gpa[X86_LINEAR_WRITE_MAX / PAGE_4K + 1];
 	struct x86_xlat x;
 	size_t n, chunk;
+	unsigned int i;
 	int ret;
 
+	if (len > X86_LINEAR_WRITE_MAX)
+		return -EINVAL;
 	access = (access & ~X86_ACC_FETCH) | X86_ACC_WRITE;
 	/* First every page, changing nothing. */
 	for (n = 0; n < len; n += chunk) {
@@ -434,17 +438,24 @@ int x86_linear_write(const struct guest_mem *gm, const struct x86_paging *pg,
 		if (!gm_is_ram(gm, x.gpa, chunk))
 			return -ENXIO;
 	}
-	for (n = 0; n < len; n += chunk) {
-		void *p;
-
+	/*
+	 * Then again, setting A/D, and only then the data: the bytes written
+	 * may be page tables of the later pages (a CPU translates a store's
+	 * pages before it stores).
+	 */
+	for (n = 0, i = 0; n < len; n += chunk, i++) {
 		chunk = page_chunk(la, n, len);
 		ret = x86_walk(gm, pg, la + n, access, &x, fault);
 		if (ret)
 			return ret;
-		p = gm_ptr(gm, x.gpa, chunk);
-		if (!p)
+		if (!gm_is_ram(gm, x.gpa, chunk))
 			return -ENXIO;
-		memcpy(p, (const uint8_t *)src + n, chunk);
+		gpa[i] = x.gpa;
+	}
+	for (n = 0, i = 0; n < len; n += chunk, i++) {
+		chunk = page_chunk(la, n, len);
+		if (gm_write(gm, gpa[i], (const uint8_t *)src + n, chunk))
+			return -ENXIO; /* checked above: cannot happen */
 	}
 	return 0;
 }

@@ -124,14 +124,17 @@ int x86_linear_read(const struct guest_mem *gm, const struct x86_paging *pg,
 		    size_t *done, struct x86_fault *fault);
 
 /*
- * Write len bytes to linear memory.  Every page is translated (and found
- * to be RAM) before any byte is written, so a fault on any page, reported
- * for the first that fails, leaves memory and A/D flags unchanged.  Then
- * each page is translated again, setting A/D, and written: only an entry
- * changed by another vCPU in between can fault there, after the pages
- * before it were written (a CPU gives no more across pages).  Returns as
- * x86_linear_read().
+ * Write len bytes (at most X86_LINEAR_WRITE_MAX) to linear memory.  Every
+ * page is translated (and found to be RAM) before anything changes, so a
+ * fault on any page, reported for the first that fails, leaves memory and
+ * A/D flags as they were.  Then every page is translated again, setting
+ * A/D, and only then written: the data may be page tables of its own
+ * later pages.  An entry changed in between (another vCPU; an A flag set
+ * for one page in an entry another page's walk reads differently) can
+ * still fault the second pass, after A/D flags but before any data were
+ * written.  Returns as x86_linear_read(); -EINVAL if len is too long.
  */
+#define X86_LINEAR_WRITE_MAX 16384 /* an AMX XSAVE area is ~11 KiB */
 int x86_linear_write(const struct guest_mem *gm, const struct x86_paging *pg,
 		     uint64_t la, const void *src, size_t len,
 		     unsigned int access, struct x86_fault *fault);
