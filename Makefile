@@ -90,7 +90,8 @@ ALL_CFLAGS  = $(VMON_CPPFLAGS) $(VMON_FORTIFY) $(CPPFLAGS) $(VMON_CFLAGS) $(CFLA
 ALL_LDFLAGS = $(VMON_LDFLAGS) $(LDFLAGS)
 ALL_LDLIBS  = $(VMON_LDLIBS) $(LDLIBS)
 
-SRCS    := $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c))
+# src/LAYER/FILE.c, src/LAYER/PART/FILE.c, src/arch/x86/emulate/FILE.c.
+SRCS    := $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c src/*/*/*/*.c))
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
 LIBOBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 

@@ -586,6 +586,80 @@ def vcpu_state_seeds():
     }
 
 
+# -- fuzz_emulate_walk: a 16-byte header, 12-byte accesses, guest RAM ---
+PG_P, PG_RW, PG_US, PG_PS = 1, 2, 4, 0x80
+ACC_WRITE, ACC_FETCH, ACC_IMPLICIT, ACC_NO_AD = 1, 2, 4, 8
+OP_WALK, OP_READ, OP_WRITE = 0, 1, 2
+
+
+def walk_input(mode, flags, cpl=0, cr3=0, accesses=(), entries=(),
+               maxphy=46, pkru=0, pkrs=0, ram=b""):
+    """mode: 0 off, 1 32-bit, 2 32-bit + PSE, 3 PAE, 4 4-level, 5 5-level;
+    flags: byte 0's bits 3-7 (WP 8, NXE 0x10, SMEP 0x20, SMAP 0x40, keys
+    0x80); cpl: byte 1 (CPL, AC 4, fold 8).  Entries (gpa, value, size)
+    are laid over ram; every table of a seed shares page 0 (other
+    indices), so a seed stays small."""
+    hdr = struct.pack("<BBBBIII", mode | flags, cpl, maxphy - 32,
+                      len(accesses) - 1, cr3, pkru, pkrs)
+    recs = b"".join(struct.pack("<QHBB", la, n, acc, op)
+                    for la, n, acc, op in accesses)
+    img = bytearray(ram)
+    for gpa, val, size in entries:
+        if len(img) < gpa + size:
+            img += b"\0" * (gpa + size - len(img))
+        img[gpa:gpa + size] = val.to_bytes(size, "little")
+    return hdr + recs + bytes(img)
+
+
+def emulate_walk_seeds():
+    t = PG_P | PG_RW | PG_US                 # a table: page 0 itself
+    la4 = (1 << 39) | (2 << 30) | (3 << 21) | (4 << 12)
+    lvl4 = [(1 * 8, t, 8), (2 * 8, t, 8), (3 * 8, t, 8),
+            (4 * 8, 0x2000 | t, 8), (5 * 8, 0x3000 | PG_P | PG_RW, 8)]
+    la5 = (6 << 48) | la4
+    pae_la = (1 << 30) | (16 << 21)
+    cross = [(la4 + 0xff8, 16, 0, OP_READ), (la4 + 0xff8, 16, 0, OP_WRITE)]
+    return {
+        "4level-walks": walk_input(4, 0x18, accesses=[
+            (la4 + 0x123, 0, 0, OP_WALK),
+            (la4, 0, ACC_WRITE, OP_WALK),
+            (la4, 0, ACC_FETCH | ACC_NO_AD, OP_WALK)] + cross,
+            entries=lvl4),
+        "5level-user-smap": walk_input(5, 0x78, cpl=3, accesses=[
+            (la5, 8, 0, OP_READ),
+            (la5 + 0xffc, 8, 0, OP_WRITE),
+            (la5, 4, ACC_IMPLICIT, OP_READ),
+            (la5, 4, ACC_FETCH, OP_READ)],
+            entries=[(6 * 8, t, 8)] + lvl4),
+        "pae-2m-4k": walk_input(3, 0x18, cr3=0x20, accesses=[
+            (pae_la + 0x1ff8, 16, 0, OP_READ),
+            (pae_la + (1 << 21) + 0xff0, 32, ACC_WRITE, OP_WRITE),
+            (pae_la, 0, ACC_FETCH, OP_WALK)],
+            entries=[(0x20 + 8, PG_P, 8),                 # PDPTE 1
+                     (16 * 8, PG_P | PG_RW | PG_PS, 8),   # 2 MiB at 0
+                     (17 * 8, t, 8),                      # PT: page 0
+                     (0, 0x2000 | t, 8)]),                # PT 0
+        "32bit-pse": walk_input(2, 0x08, maxphy=40, accesses=[
+            (0x00400000 + 0x1ffc, 8, 0, OP_READ),
+            (0x00800000, 16, 0, OP_WRITE),
+            (0x00800000 | (16 << 12), 4, ACC_FETCH, OP_WALK)],
+            entries=[(1 * 4, PG_P | PG_RW | PG_PS, 4),    # 4 MiB at 0
+                     (2 * 4, t, 4),                       # PT: page 0
+                     (16 * 4, 0x2000 | t, 4)]),
+        "keys": walk_input(4, 0x88, accesses=[
+            (la4, 8, 0, OP_READ), (la4, 8, 0, OP_WRITE),
+            (la4 + 0x1000, 8, 0, OP_READ)],
+            entries=[(gpa, val | (5 << 59) if gpa >= 32 else val, n)
+                     for gpa, val, n in lvl4],
+            pkru=0x400, pkrs=0x800),
+        "paging-off": walk_input(0, 0, accesses=[
+            (0xffffeff8, 16, 0, OP_READ), (0x1ff8, 16, 0, OP_WRITE)]),
+        "fold": walk_input(4, 0x10, cpl=8, cr3=0x1000, accesses=[
+            (la4, 64, 0, OP_READ), (0x7fff_ffff_f000, 8, 0, OP_WRITE)],
+            ram=bytes((i * 151 + 7) & 0xff | 1 for i in range(2048))),
+    }
+
+
 TARGETS = {
     "fuzz_boot": boot_seeds,
     "fuzz_http": http_seeds,
@@ -599,6 +673,7 @@ TARGETS = {
     "fuzz_hw_state": hw_state_seeds,
     "fuzz_virtio_state": virtio_state_seeds,
     "fuzz_vcpu_state": vcpu_state_seeds,
+    "fuzz_emulate_walk": emulate_walk_seeds,
 }
 MAX_LEN = 8192      # fuzz_short.sh's -max_len
 

@@ -87,7 +87,6 @@ static const struct rule rules[] = {
 	IOCTL(KVM_RUN, VCPU),
 	IOCTL(KVM_GET_REGS, VCPU),	/* fault reports (arch/x86/fault.c) */
 	IOCTL(KVM_GET_SREGS, VCPU),
-	IOCTL(KVM_TRANSLATE, VCPU),
 	IOCTL(KVM_IRQ_LINE, VCPU | VMM),	/* legacy devices' lines */
 	IOCTL(KVM_SET_GSI_ROUTING, VCPU | VMM),	/* MSI-X table writes */
 	IOCTL(KVM_IRQFD, VCPU | VMM),	/* MSI-X vectors (un)masked */

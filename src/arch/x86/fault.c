@@ -7,13 +7,25 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86/emulate/walk.h"
 #include "lib/log.h"
+
+/*
+ * The guest's MAXPHYADDR is in the CPUID table vmon gave the vCPU, which
+ * the report does not have: the architectural maximum only lets through
+ * an entry with reserved address bits set that the CPU would refuse,
+ * which costs a report nothing.
+ */
+#define REPORT_MAXPHYADDR 52
 
 size_t x86_fetch_insn(int vcpu_fd, const struct guest_mem *gm, uint64_t *rip,
 		      uint8_t *buf, size_t buflen)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
+	struct x86_paging pg;
+	struct x86_fault fault;
+	uint64_t la;
 	size_t n = 0;
 
 	*rip = 0;
@@ -22,20 +34,21 @@ size_t x86_fetch_insn(int vcpu_fd, const struct guest_mem *gm, uint64_t *rip,
 		return 0;
 	*rip = regs.rip;
 
-	/* Byte by byte: the instruction may straddle a page boundary. */
-	while (n < buflen) {
-		struct kvm_translation tr = {
-			.linear_address = sregs.cs.base + regs.rip + n,
-		};
-		const uint8_t *p;
-
-		if (ioctl(vcpu_fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
-			break;
-		p = gm_ptr(gm, tr.physical_address, 1);
-		if (!p)
-			break;
-		buf[n++] = *p;
-	}
+	x86_paging_from_sregs(&sregs, regs.rflags, REPORT_MAXPHYADDR, &pg);
+	/* 64-bit code has CS.base 0 whatever the descriptor says (SDM 3A
+	 * 3.4.4); elsewhere, compatibility mode too, linear addresses have
+	 * 32 bits. */
+	if ((sregs.efer & X86_EFER_LMA) && sregs.cs.l)
+		la = regs.rip;
+	else
+		la = (uint32_t)(sregs.cs.base + regs.rip);
+	/*
+	 * As the CPU would fetch them, but a look only (no accessed flag
+	 * set: the guest is being stopped, not run).  The bytes of the pages
+	 * that translate, up to the first that does not.
+	 */
+	x86_linear_read(gm, &pg, la, buf, buflen, X86_ACC_FETCH | X86_ACC_NO_AD,
+			&n, &fault);
 	return n;
 }
 

@@ -17,8 +17,10 @@ struct kvm_run;
 
 /*
  * Read up to 15 instruction bytes at the vCPU's CS:RIP, translating
- * through its page tables with KVM_TRANSLATE.  Returns the count read
- * (0 if none) and stores RIP.
+ * through its page tables with the emulator's walker (emulate/walk.h),
+ * with the fetch's access rights, setting no accessed flag.  Returns the
+ * count read (0 if none), those of the pages before the first that does
+ * not translate, and stores RIP.
  */
 size_t x86_fetch_insn(int vcpu_fd, const struct guest_mem *gm, uint64_t *rip,
 		      uint8_t *buf, size_t buflen);
