@@ -31,7 +31,7 @@ cd "$ROOT"
 NESTED_TESTS=${VMON_NESTED_TESTS:-"guest_vmon cli console_tty linux_boot
 	virtio_vsock virtio_rng virtio_rng_limit virtio_blk_limit virtio_balloon
 	virtio_bad api_session api_config_file jailer snapshot
-	linux_snapshot virtio_rng@restored virtio_bad@restored virtio_balloon@restored"}
+	linux_snapshot migration virtio_rng@restored virtio_bad@restored virtio_balloon@restored"}
 # Device tests run a second time as "NAME@restored": every guest they boot
 # with `vmon run` goes through a snapshot round trip after its first line
 # of output (tests/restored-vmon), with the same assertions.  Not under

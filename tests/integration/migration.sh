@@ -48,6 +48,7 @@ start() {
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 }
 type_in() { printf '%s\n' "$2" >&$((3 + $1)); }
+wait_for_file() { for _ in $(seq 300); do [ -e "$1" ] && return 0; sleep 0.1; done; fail "no $1"; }
 boot_echo() { # N
 	api_ok 204 PUT /machine-config '{"vcpu_count":2,"mem_size_mib":64}'
 	api_ok 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST/echo.elf\"}"
@@ -91,7 +92,7 @@ passes=$(sed -n 's/^echo: verify ok //p' "$TMP/out1")
 alive 1 after-migration
 type_in 1 quit
 wait_for "$TMP/out1" "^echo: bye"
-wait $dst; RC=$?; expect_rc 0 "the destination after the guest's exit"
+kill -TERM $dst; wait $dst; RC=$?; expect_rc 0 "SIGTERM to the destination"
 grep -q "migrat" "$TMP/err0" || fail "the source logged nothing of the migration"
 echo "migration: 64 MiB guest writing memory, A -> B over veth: $(( (t1 - t0) / 1000000 )) ms in all, downtime ${downtime} ms, ${rounds} rounds, $passes MiB rewritten by the guest"
 
@@ -114,14 +115,16 @@ send_fails ftp:x "expected tcp:HOST:PORT or unix:PATH"
 ip netns exec "$B" python3 -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.77.0.2", 7101)); s.listen(1); c, _ = s.accept(); time.sleep(60)' &
-pids+=($!); sleep 0.5
+s.bind(("10.77.0.2", 7101)); s.listen(1); open("'"$TMP/l7101"'", "w").close()
+c, _ = s.accept(); time.sleep(60)' &
+pids+=($!); wait_for_file "$TMP/l7101"
 send_fails tcp:10.77.0.2:7101 "(took|sent) nothing for"
 # A destination that dies in the middle of the stream (after 1 MiB).
 ip netns exec "$B" python3 -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.77.0.2", 7102)); s.listen(1); c, _ = s.accept()
+s.bind(("10.77.0.2", 7102)); s.listen(1); open("'"$TMP/l7102"'", "w").close()
+c, _ = s.accept()
 n = 0
 while n < (1 << 20):
     b = c.recv(65536)
@@ -129,9 +132,10 @@ while n < (1 << 20):
     n += len(b)
 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
 c.close()' &
-pids+=($!); sleep 0.5
+pids+=($!); wait_for_file "$TMP/l7102"
 send_fails tcp:10.77.0.2:7102 "migration failed: .*(reset|closed|Broken pipe)"
 type_in 2 quit; wait_for "$TMP/out2" "^echo: bye"
+kill -TERM $pid
 
 # ---- failures: the receiver ends cleanly -------------------------------------------
 recv_fails() { # port regex python-client-code
