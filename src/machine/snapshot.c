@@ -285,6 +285,8 @@ static int restore_from(struct vm *vm, struct snap_reader *r, const char *what,
 	own->cfg.mem_file = mem_path;
 	own->cfg.has_mem_fd = o->mem_fd >= 0 && !mem_path;
 	own->cfg.mem_fd = o->mem_fd;
+	for (unsigned int i = 0; i < own->cfg.nr_disks; i++)
+		own->cfg.disks[i].defer_lock = o->defer_disk_locks;
 	if ((ret = vm_create(vm, &own->cfg, loop, e)))
 		goto out_cfg;
 	vm->owned_cfg = own;	/* vm->cfg's strings; vm_destroy frees it */

@@ -32,6 +32,7 @@ struct vm_restore_opts {
 	bool no_seccomp;
 	bool track_dirty;	/* enable_diff_snapshots / track_dirty_pages */
 	int mem_fd;		/* vm_restore_image: RAM is this memfd, shared */
+	bool defer_disk_locks;	/* disks opened unlocked (a migration) */
 };
 
 /*

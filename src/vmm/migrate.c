@@ -28,8 +28,10 @@
 #include "lib/le.h"
 #include "lib/log.h"
 #include "lib/migstream.h"
+#include "machine/devices.h"
 #include "machine/snapshot.h"
 #include "machine/vm_config_snap.h"
+#include "virtio/virtio_pci.h"
 #include "vmm/vmm.h"
 #include "vmm/vmm_priv.h"
 
@@ -59,6 +61,7 @@ struct vmm_mig {
 	uint32_t downtime_ms;
 	bool was_running;
 	bool watched;
+	bool disks_unlocked;		/* between READY and GO */
 	int timer_fd;			/* a tick a second: is the peer stuck? */
 	uint64_t progress_at;		/* the last byte the peer took */
 };
@@ -141,12 +144,19 @@ static void tell_peer(struct vmm_mig *m, const char *msg)
 static void send_failed(struct vmm_mig *m, const char *msg)
 {
 	struct vmm *v = m->v;
+	struct vmon_err e = { 0 };
 
 	log_error("migration to %s failed: %s; the guest stays here",
 		  m->st.url, msg);
 	tell_peer(m, msg);
 	close_stream(m);
 	vm_dirty_log_stop(&v->vm);
+	/* GO never went: the destination does not have the images. */
+	if (m->disks_unlocked && vm_disks_set_locked(&v->vm, true, &e)) {
+		log_error("migration: %s; the guest stays paused", e.msg);
+		m->was_running = false;
+	}
+	m->disks_unlocked = false;
 	if (m->was_running && vmm_state(v) == VMM_PAUSED) {
 		if (vm_resume(&v->vm))
 			log_error("migration: cannot resume the guest");
@@ -247,7 +257,13 @@ static void finish(struct vmm_mig *m)
 		}
 		atomic_store(&v->state, VMM_PAUSED);
 	}
-	memset(m->todo, 0, m->words * sizeof(*m->todo));
+	/*
+	 * The last round's dirty pages (round_done took them into todo)
+	 * and whatever was written since, OR'd in: nothing dropped.  The
+	 * devices quiesce first, so their last completions are in it too.
+	 */
+	for (unsigned int i = 0; v->vm.virtio && i < v->vm.virtio->nr; i++)
+		virtio_pci_quiesce(v->vm.virtio->dev[i]);
 	if ((ret = vm_take_dirty(&v->vm, m->todo))) {
 		send_failed(m, "cannot read the dirty page log");
 		return;
@@ -272,6 +288,10 @@ static void finish(struct vmm_mig *m)
 			"frame of type %u, not READY", type);
 		goto fail;
 	}
+	/* The images go with the guest: the destination locks them at GO. */
+	if ((ret = vm_disks_set_locked(&v->vm, false, &e)))
+		goto fail;
+	m->disks_unlocked = true;
 	/* The point of no return: once GO is out, the guest is there. */
 	pthread_mutex_lock(&m->lock);
 	m->st.downtime_ms = (uint32_t)((clock_mono_ns() - t0) / 1000000);
@@ -607,6 +627,7 @@ static int receive(struct vmm_mig *m, struct vmon_err *e)
 		.serial_path = v->serial_path,
 		.no_seccomp = v->no_seccomp,
 		.mem_fd = -1,
+		.defer_disk_locks = true,
 	};
 	uint8_t hdr[MIG_HEADER_SIZE], *p = NULL, *ram = MAP_FAILED;
 	uint64_t mem = 0, go_at;
@@ -696,6 +717,9 @@ static int receive(struct vmm_mig *m, struct vmon_err *e)
 		goto out_vm;
 	}
 	resume = p[0] != 0;
+	/* The source let go of the images before GO: ours now. */
+	if ((ret = vm_disks_set_locked(&v->vm, true, e)))
+		goto out;
 	if (resume) {
 		if ((ret = vm_resume(&v->vm))) {
 			err_set(e, ERR_HOST, ret, "cannot resume the guest");
