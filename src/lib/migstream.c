@@ -75,6 +75,7 @@ void mig_header_put(uint8_t out[MIG_HEADER_SIZE], const char *arch)
 int mig_header_check(const uint8_t in[MIG_HEADER_SIZE], const char *arch,
 		     struct vmon_err *e)
 {
+	uint8_t want[SNAP_ARCH_LEN] = { 0 };
 	char tag[SNAP_ARCH_LEN];
 	uint32_t v;
 
@@ -90,11 +91,19 @@ int mig_header_check(const uint8_t in[MIG_HEADER_SIZE], const char *arch,
 			       "version %u, this vmon speaks %u%s", v,
 			       MIG_VERSION, v > MIG_VERSION ?
 			       " (the source is newer)" : "");
-	memcpy(tag, in + H_ARCH, SNAP_ARCH_LEN);
-	tag[SNAP_ARCH_LEN - 1] = '\0';
-	if (strcmp(tag, arch))
+	/* All 16 bytes, NUL padding included: one encoding per tag. */
+	strncpy((char *)want, arch, SNAP_ARCH_LEN - 1);
+	if (memcmp(in + H_ARCH, want, SNAP_ARCH_LEN)) {
+		/* The peer's bytes, printable ones only, into the message. */
+		for (unsigned int i = 0; i < SNAP_ARCH_LEN - 1; i++) {
+			uint8_t c = in[H_ARCH + i];
+
+			tag[i] = c >= 0x20 && c <= 0x7e ? (char)c : c ? '?' : '\0';
+		}
+		tag[SNAP_ARCH_LEN - 1] = '\0';
 		return err_set(e, ERR_USAGE, -EPROTO, "migration stream: for "
-			       "architecture '%.15s', this is %s", tag, arch);
+			       "architecture '%s', this is %s", tag, arch);
+	}
 	return 0;
 }
 
@@ -135,7 +144,7 @@ int mig_frame_payload_check(const uint8_t in[MIG_FRAME_HEADER_SIZE],
 	if (le32_get(in + F_PCRC) != crc(payload, len))
 		return err_set(e, ERR_USAGE, -EPROTO, "migration stream: %s "
 			       "frame payload checksum mismatch",
-			       le32_get(in) < MIG_FRAME_TYPES ?
+			       le32_get(in) && le32_get(in) < MIG_FRAME_TYPES ?
 			       type_names[le32_get(in)] : "?");
 	return 0;
 }
@@ -189,8 +198,17 @@ int mig_read_full(int fd, void *buf, size_t n, int timeout_ms,
 	int ret;
 
 	while (n) {
-		ssize_t r = read(fd, p, n);
+		ssize_t r;
 
+		/* Wait first: a blocking fd must not block past the deadline. */
+		ret = wait_fd(fd, POLLIN, timeout_ms);
+		if (ret == -ETIMEDOUT)
+			return err_set(e, ERR_HOST, ret, "migration: the peer "
+				       "sent nothing for %d ms", timeout_ms);
+		if (ret)
+			return err_set(e, ERR_HOST, ret, "migration: poll: %s",
+				       strerror(-ret));
+		r = read(fd, p, n);
 		if (r > 0) {
 			p += r;
 			n -= (size_t)r;
@@ -204,13 +222,6 @@ int mig_read_full(int fd, void *buf, size_t n, int timeout_ms,
 		if (errno != EAGAIN)
 			return err_set(e, ERR_HOST, -errno, "migration: read: "
 				       "%s", strerror(errno));
-		ret = wait_fd(fd, POLLIN, timeout_ms);
-		if (ret == -ETIMEDOUT)
-			return err_set(e, ERR_HOST, ret, "migration: the peer "
-				       "sent nothing for %d ms", timeout_ms);
-		if (ret)
-			return err_set(e, ERR_HOST, ret, "migration: poll: %s",
-				       strerror(-ret));
 	}
 	return 0;
 }
@@ -301,7 +312,7 @@ static int parse_port(const char *s, uint16_t *port)
 	char *end;
 	unsigned long v;
 
-	if (!*s || *s == '-' || *s == '+')
+	if (*s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
@@ -345,7 +356,9 @@ int mig_addr_parse(const char *url, struct mig_addr *a, char *err,
 				       "expected tcp:HOST:PORT with a port of "
 				       "1 to 65535", url);
 		hl = (size_t)(colon - h);
-		if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		bool bracketed = hl >= 2 && h[0] == '[' && h[hl - 1] == ']';
+
+		if (bracketed) {
 			h++;
 			hl -= 2;
 		}
@@ -359,21 +372,22 @@ int mig_addr_parse(const char *url, struct mig_addr *a, char *err,
 		struct sockaddr_in *in4 = (struct sockaddr_in *)&a->sa;
 		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->sa;
 
-		if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		if (!bracketed && inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
 			in4->sin_family = AF_INET;
 			in4->sin_port = htons(port);
 			a->len = sizeof(*in4);
 			return 0;
 		}
-		if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		/* IPv6 in brackets ([::1]), as URLs write it. */
+		if (bracketed && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
 			in6->sin6_family = AF_INET6;
 			in6->sin6_port = htons(port);
 			a->len = sizeof(*in6);
 			return 0;
 		}
 		return err_say(err, len, -EINVAL, "migration URL %s: '%s' is "
-			       "not an IPv4 or IPv6 address (names are not "
-			       "looked up)", url, host);
+			       "not an IPv4 address or a bracketed IPv6 one "
+			       "([::1]; names are not looked up)", url, host);
 	}
 	return err_say(err, len, -EINVAL, "migration URL '%s': expected "
 		       "tcp:HOST:PORT or unix:PATH", url);

@@ -40,7 +40,8 @@ enum mig_frame_type {
 	MIG_FRAME_TYPES,
 };
 
-/* What a frame of each type may carry, at most (and at least). */
+/* What a frame of each type may carry, at most (the receiver checks the
+ * exact length of the fixed-size ones: ROUND, GO). */
 uint32_t mig_frame_max(uint32_t type);
 
 /* The stream's first bytes, for arch (a snapshot arch tag). */
@@ -75,8 +76,9 @@ int mig_pages_parse(const void *payload, uint32_t len, uint64_t npages,
 
 /*
  * All n bytes, or an error naming the peer's fault: -ETIMEDOUT when the
- * peer sent (or took) nothing for timeout_ms, -ECONNRESET on EOF or a
- * reset.  fd may be blocking or not.
+ * peer sent (or took) nothing for timeout_ms (each wait: a peer that
+ * drips bytes keeps it going), -ECONNRESET on EOF or a reset.  fd may be
+ * blocking or not.
  */
 int mig_read_full(int fd, void *buf, size_t n, int timeout_ms,
 		  struct vmon_err *e);
