@@ -19,6 +19,7 @@ import lzma
 import os
 import struct
 import sys
+import zlib
 
 # -- shared: the split virtqueue (virtio 1.2, 2.7) ----------------------
 F_NEXT, F_WRITE, F_INDIRECT = 1, 2, 4
@@ -540,6 +541,45 @@ def snap_config_seeds():
     }
 
 
+# -- fuzz_migstream: the migration stream (src/lib/migstream.c) --------
+MIG_CONFIG, MIG_PAGES, MIG_ROUND, MIG_STATE, MIG_READY, MIG_GO, MIG_ERROR = range(1, 8)
+
+
+def mig_header(arch=b"x86_64", version=1):
+    """Magic 0..8, version 8..12, arch 12..28 (NUL-padded), crc32 of 0..28."""
+    h = b"VMONMIG1" + struct.pack("<I", version) + arch.ljust(16, b"\0")
+    return h + struct.pack("<I", zlib.crc32(h))
+
+
+def mig_frame(type_, payload=b""):
+    """Type, len, crc32 of the payload (0 when empty), crc32 of those 12."""
+    h = struct.pack("<III", type_, len(payload), zlib.crc32(payload) if payload else 0)
+    return h + struct.pack("<I", zlib.crc32(h)) + payload
+
+
+def mig_pages(first, pages):
+    return struct.pack("<Q", first) + b"".join(pages)
+
+
+def migstream_seeds():
+    """fuzz_migstream: a stream header, then frames, as the source sends
+    them (docs/migration.md, "The stream"); RAM of 16384 pages."""
+    page = bytes((i * 31 + 5) & 0xff for i in range(4096))
+    return {
+        "config": mig_header() + mig_frame(MIG_CONFIG, snap_config()),
+        "pages": mig_header() + mig_frame(MIG_PAGES, mig_pages(16383, [page])),
+        "round": mig_header() + mig_frame(MIG_ROUND, struct.pack("<IQQ", 1, 32768, 12)),
+        "go": mig_header() + mig_frame(MIG_GO, struct.pack("<BI", 1, 42)),
+        "error": mig_header() + mig_frame(MIG_ERROR, b"restore failed: \x1b[1mno\x00 /dev/kvm\n"),
+        "exchange": mig_header() + mig_frame(MIG_CONFIG, snap_config(cpus=2))
+        + mig_frame(MIG_PAGES, mig_pages(0, [bytes(4096)]))
+        + mig_frame(MIG_ROUND, struct.pack("<IQQ", 0, 1, 0))
+        + mig_frame(MIG_STATE, b"VMONSNAP" + bytes(56))
+        + mig_frame(MIG_READY) + mig_frame(MIG_GO, struct.pack("<BI", 1, 7))
+        + mig_frame(MIG_ERROR),
+    }
+
+
 def hw_state_seeds():
     """fuzz_hw_state: byte 0 picks the device, the rest is a valid layout-1
     payload of a device in use (src/hw/*.c, "snapshot state")."""
@@ -670,6 +710,7 @@ TARGETS = {
     "fuzz_vsock": vsock_seeds,
     "fuzz_snapfile": snapfile_seeds,
     "fuzz_snap_config": snap_config_seeds,
+    "fuzz_migstream": migstream_seeds,
     "fuzz_hw_state": hw_state_seeds,
     "fuzz_virtio_state": virtio_state_seeds,
     "fuzz_vcpu_state": vcpu_state_seeds,

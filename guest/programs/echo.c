@@ -11,6 +11,11 @@
  *   "fill S"   write a pattern seeded S over MEM_LEN bytes at MEM_BASE
  *   "touch S"  rewrite only the first TOUCH_PAGES pages of it with seed S
  *   "sum"      print "echo: sum XXXXXXXXXXXXXXXX" over the whole region
+ *   "churn"    keep rewriting the region, 1 MiB window after window, a new
+ *              seed each time, between lines of input (a guest that keeps
+ *              writing memory through a migration); any line stops it
+ *   "verify"   check every window holds what the last write put there
+ *              (the seeds are in guest memory too): "echo: verify ok N"
  */
 #include "apic.h"
 #include "guest.h"
@@ -25,7 +30,14 @@
 #define MEM_LEN		0x1000000ull
 #define TOUCH_PAGES	16
 
+#define WINDOW		0x100000ull
+#define NR_WINDOWS	(MEM_LEN / WINDOW)
+
 static volatile uint8_t ring[256];
+/* The seed each window was last written with (fill: all the same). */
+static uint64_t window_seed[NR_WINDOWS];
+static uint64_t churn_passes;
+static bool churning;
 static volatile uint8_t head, tail;	/* head: IRQ side, tail: main */
 
 static void uart_drain(void)
@@ -50,12 +62,46 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
-static void fill(uint64_t seed, uint64_t len)
+static void fill_at(uint64_t off, uint64_t seed, uint64_t len)
 {
-	volatile uint64_t *p = (volatile uint64_t *)MEM_BASE;
+	volatile uint64_t *p = (volatile uint64_t *)(MEM_BASE + off);
 
 	for (uint64_t i = 0; i < len / 8; i++)
-		p[i] = mix(seed * 0x9e3779b97f4a7c15ull + i);
+		p[i] = mix(seed * 0x9e3779b97f4a7c15ull + off / 8 + i);
+}
+
+static void fill(uint64_t seed, uint64_t len)
+{
+	fill_at(0, seed, len);
+	/* "touch" rewrites part of window 0 only: verify fails after it. */
+	for (uint64_t w = 0; w < NR_WINDOWS; w++)
+		if ((w + 1) * WINDOW <= len)
+			window_seed[w] = seed;
+}
+
+/* One window rewritten with a fresh seed. */
+static void churn_step(void)
+{
+	uint64_t w = churn_passes % NR_WINDOWS, seed = 1000 + churn_passes;
+
+	fill_at(w * WINDOW, seed, WINDOW);
+	window_seed[w] = seed;
+	churn_passes++;
+}
+
+/* Windows that do not hold their seed's pattern: 0 when all is well. */
+static uint64_t verify(void)
+{
+	const volatile uint64_t *p = (const volatile uint64_t *)MEM_BASE;
+	uint64_t bad = 0;
+
+	for (uint64_t w = 0; w < NR_WINDOWS; w++)
+		for (uint64_t i = w * WINDOW / 8; i < (w + 1) * WINDOW / 8; i++)
+			if (p[i] != mix(window_seed[w] * 0x9e3779b97f4a7c15ull + i)) {
+				bad++;
+				break;
+			}
+	return bad;
 }
 
 static uint64_t sum(void)
@@ -74,6 +120,22 @@ static bool mem_command(const char *line)
 	uint64_t seed = 0;
 	const char *arg;
 
+	if (!strcmp(line, "churn")) {
+		churning = true;
+		printf("echo: churn started\n");
+		return true;
+	}
+	if (!strcmp(line, "verify")) {
+		uint64_t bad = verify();
+
+		if (bad)
+			printf("echo: verify BAD %llu windows\n",
+			       (unsigned long long)bad);
+		else
+			printf("echo: verify ok %llu\n",
+			       (unsigned long long)churn_passes);
+		return true;
+	}
 	if (!strcmp(line, "sum")) {
 		printf("echo: sum %016llx\n", (unsigned long long)sum());
 		return true;
@@ -113,6 +175,11 @@ int main(void)
 	for (;;) {
 		cli();
 		if (head == tail) {
+			if (churning) {
+				sti();
+				churn_step();
+				continue;
+			}
 			sti_hlt();
 			continue;
 		}
@@ -131,6 +198,7 @@ int main(void)
 		}
 		line[len] = '\0';
 		len = 0;
+		churning = false;	/* any line stops it */
 		if (mem_command(line))
 			continue;
 		printf("echo: %s\n", line);

@@ -42,6 +42,11 @@ static const char ctl_usage[] =
 	"                    only the pages written since the last one\n"
 	"                    (pausing the VM for it if it runs, resuming after)\n"
 	"  restore STATE MEM   load a snapshot into a fresh vmon and run it\n"
+	"  migrate-receive URL   wait for a migration on tcp:HOST:PORT or\n"
+	"                    unix:PATH (a fresh vmon)\n"
+	"  migrate-send URL [DOWNTIME_MS]  migrate the VM there (returns when\n"
+	"                    it runs there; the source vmon then exits)\n"
+	"  migration         the last migration's state and figures, as JSON\n"
 	"\n"
 	"Exit status: 0 done, 1 refused (the reason is printed), 2 bad usage\n"
 	"or no answer.\n";
@@ -64,6 +69,7 @@ static const struct ctl_cmd cmds[] = {
 	  "{\"action_type\":\"SendCtrlAltDel\"}", false,
 	  "Ctrl+Alt+Del sent" },
 	{ "config", "GET", "/vm/config", NULL, false, NULL },
+	{ "migration", "GET", "/migration", NULL, false, NULL },
 	{ "balloon", "PATCH", "/balloon", "{\"amount_mib\":%s}", true,
 	  "balloon target set" },
 	{ "metrics-flush", "PUT", "/actions",
@@ -176,6 +182,50 @@ out:
 	return ret;
 }
 
+/* The send answers when the migration has ended: no short timeout. */
+#define MIGRATE_TIMEOUT_MS (30 * 60 * 1000)
+
+static int ctl_migrate(const char *sock, bool send, const char *url,
+		       const char *downtime)
+{
+	json_t *j = json_pack("{s:s}", send ? "destination_url" :
+				       "receiver_url", url);
+	char *body = NULL, err[512];
+	struct api_reply r;
+	unsigned long ms;
+	int ret = VMON_EXIT_USAGE;
+
+	if (j && downtime) {
+		if (parse_uint(downtime, 1, 60000, &ms)) {
+			fprintf(stderr, "vmon ctl: downtime %s: expected 1 to "
+				"60000 ms\n", downtime);
+			goto out;
+		}
+		json_object_set_new(j, "downtime_ms", json_integer((json_int_t)ms));
+	}
+	if (!j || !(body = json_dumps(j, JSON_COMPACT)))
+		goto out;
+	if (api_client_request(sock, "PUT", send ? "/migration/send" :
+			       "/migration/receive", body,
+			       send ? MIGRATE_TIMEOUT_MS : CTL_TIMEOUT_MS, &r,
+			       err, sizeof(err))) {
+		fprintf(stderr, "vmon ctl: %s\n", err);
+		goto out;
+	}
+	ret = r.status == 204 ? 0 : 1;
+	if (ret)
+		print_fault(r.status, r.body);
+	else if (send)
+		printf("migrated to %s: the guest runs there\n", url);
+	else
+		printf("waiting for a migration on %s\n", url);
+	api_reply_free(&r);
+out:
+	free(body);
+	json_decref(j);
+	return ret;
+}
+
 static int ctl_restore(const char *sock, const char *state, const char *mem)
 {
 	json_t *j = json_pack("{s:s, s:{s:s, s:s}, s:b}", "snapshot_path",
@@ -211,6 +261,11 @@ int ctl_main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[2], "snapshot") &&
 	    !strcmp(argv[5], "--diff"))
 		return ctl_snapshot(argv[1], argv[3], argv[4], true);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[2], "migrate-send"))
+		return ctl_migrate(argv[1], true, argv[3],
+				   argc == 5 ? argv[4] : NULL);
+	if (argc == 4 && !strcmp(argv[2], "migrate-receive"))
+		return ctl_migrate(argv[1], false, argv[3], NULL);
 	if (argc == 5 && !strcmp(argv[2], "restore"))
 		return ctl_restore(argv[1], argv[3], argv[4]);
 	for (size_t i = 0; argc >= 3 && i < sizeof(cmds) / sizeof(cmds[0]); i++)

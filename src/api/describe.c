@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "api/requests.h"
+#include "vmm/migrate.h"
 #include "virtio/balloon.h"
 
 /* Members in the order they are added (jv_compact keeps it).  Out of
@@ -226,5 +227,39 @@ json_t *api_describe_vm_config(struct vmm *v)
 		add(o, "entropy", json_null());
 	add(o, "pmem", json_array());
 	add(o, "memory-hotplug", json_null());
+	return o;
+}
+
+json_t *api_describe_migration(struct vmm *v)
+{
+	static const char *const states[] = {
+		[VMM_MIG_NONE] = "None", [VMM_MIG_SENDING] = "Sending",
+		[VMM_MIG_RECEIVING] = "Receiving", [VMM_MIG_DONE] = "Done",
+		[VMM_MIG_FAILED] = "Failed",
+	};
+	struct vmm_migration_status st;
+	json_t *o = json_object();
+
+	vmm_migration_status(v, &st);
+	add_str(o, "state", states[st.state]);
+	if (st.state == VMM_MIG_NONE)
+		return o;
+	add_str(o, "role", st.source ? "source" : "destination");
+	add_str(o, "url", st.url);
+	add_num(o, "round", st.round);
+	add_num(o, "pages", st.pages);
+	add_num(o, "bytes", st.bytes);
+	add_num(o, "dirty_pages", st.dirty_pages);
+	if (st.source) {
+		add_num(o, "dirty_rate_bytes_per_s", st.dirty_rate);
+		add_num(o, "bandwidth_bytes_per_s", st.bandwidth);
+		add_num(o, "expected_downtime_ms", st.expected_downtime_ms);
+	}
+	if (st.state == VMM_MIG_DONE)
+		add_num(o, "downtime_ms", st.downtime_ms);
+	if (st.state == VMM_MIG_DONE || st.state == VMM_MIG_FAILED)
+		add_num(o, "total_ms", st.total_ms);
+	if (st.state == VMM_MIG_FAILED)
+		add_str(o, "fault_message", st.message);
 	return o;
 }

@@ -18,6 +18,8 @@
 json_t *api_describe_instance(struct vmm *v);
 json_t *api_describe_version(void);
 json_t *api_describe_machine(struct vmm *v);
+/* GET /migration: the last migration's state and progress. */
+json_t *api_describe_migration(struct vmm *v);
 json_t *api_describe_balloon(struct vmm *v);	/* NULL: none configured */
 /* BalloonStats: the device's target and actual size, and each statistic
  * the driver reported (the rest are left out, as Firecracker does). */

@@ -12,6 +12,7 @@
 
 #include "api/describe.h"
 #include "api/requests.h"
+#include "vmm/migrate.h"
 #include "virtio/balloon.h"
 
 #define ERR_LEN 512
@@ -505,6 +506,66 @@ void api_put_snapshot_load(struct api_ctx *ctx, const char *id,
 	struct call c = { .op = op_snapshot_load, .req = &req };
 
 	if (api_parse_snapshot_load(b, &req, c.err, sizeof(c.err)))
+		refuse(r, c.err);
+	else
+		run(ctx, &c, r);
+}
+
+/* ---- migration (Cloud Hypervisor's shape; docs/migration.md) ------------ */
+
+static int op_migration(struct call *c)
+{
+	c->out = api_describe_migration(c->v);
+	return 0;
+}
+
+void api_get_migration(struct api_ctx *ctx, const char *id, const json_t *b,
+		       struct api_response *r)
+{
+	struct call c = { .op = op_migration };
+
+	run_get(ctx, &c, r);
+}
+
+static int op_migration_send(struct call *c)
+{
+	return vmm_migrate_send(c->v, c->req, c->err, sizeof(c->err));
+}
+
+/*
+ * Started on the VMM thread, where the rounds then run between the
+ * devices' events; this (API) thread waits for the end, so the answer is
+ * the migration's result.
+ */
+void api_put_migration_send(struct api_ctx *ctx, const char *id,
+			    const json_t *b, struct api_response *r)
+{
+	struct vmm_migration_req req;
+	struct call c = { .op = op_migration_send, .req = &req };
+
+	if (api_parse_migration_send(b, &req, c.err, sizeof(c.err))) {
+		refuse(r, c.err);
+		return;
+	}
+	run(ctx, &c, r);
+	if (r->status != 204)
+		return;
+	if (vmm_migrate_wait(ctx->vmm, c.err, sizeof(c.err)))
+		api_fault(r, 400, c.err);
+}
+
+static int op_migration_receive(struct call *c)
+{
+	return vmm_migrate_receive(c->v, c->req, c->err, sizeof(c->err));
+}
+
+void api_put_migration_receive(struct api_ctx *ctx, const char *id,
+			       const json_t *b, struct api_response *r)
+{
+	struct vmm_migration_req req;
+	struct call c = { .op = op_migration_receive, .req = &req };
+
+	if (api_parse_migration_receive(b, &req, c.err, sizeof(c.err)))
 		refuse(r, c.err);
 	else
 		run(ctx, &c, r);

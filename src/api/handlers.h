@@ -46,6 +46,12 @@ void api_patch_machine(struct api_ctx *, const char *, const json_t *,
 		       struct api_response *);
 void api_put_metrics(struct api_ctx *, const char *, const json_t *,
 		     struct api_response *);
+void api_get_migration(struct api_ctx *, const char *, const json_t *,
+		       struct api_response *);
+void api_put_migration_send(struct api_ctx *, const char *, const json_t *,
+			    struct api_response *);
+void api_put_migration_receive(struct api_ctx *, const char *,
+			       const json_t *, struct api_response *);
 void api_put_snapshot_create(struct api_ctx *, const char *, const json_t *,
 			     struct api_response *);
 void api_put_snapshot_load(struct api_ctx *, const char *, const json_t *,

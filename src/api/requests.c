@@ -685,3 +685,43 @@ int api_parse_snapshot_load(const json_t *j, struct vmm_snapshot_req *r,
 		return ret;
 	return 0;
 }
+
+int api_parse_migration_send(const json_t *j, struct vmm_migration_req *r,
+			     char *err, size_t len)
+{
+	static const struct jfield f[] = {
+		F("destination_url", J_STRING, REQ),
+		F("downtime_ms", J_UINT, RANGE(1, 60000)),
+		F("local", J_BOOL),
+	};
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if ((ret = jv_check(j, "SendMigrationData", f, COUNT(f), err, len)))
+		return ret;
+	if (jv_bool(j, "local", false))
+		return bad(err, len, "SendMigrationData: local: migration by "
+			   "handing over the memory file descriptor is not "
+			   "supported; use a unix: URL and local false");
+	r->url = jv_str(j, "destination_url");
+	r->downtime_ms = (uint32_t)jv_uint(j, "downtime_ms",
+					   VMM_MIG_DOWNTIME_MS);
+	return 0;
+}
+
+int api_parse_migration_receive(const json_t *j,
+				struct vmm_migration_req *r, char *err,
+				size_t len)
+{
+	static const struct jfield f[] = {
+		F("receiver_url", J_STRING, REQ),
+	};
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if ((ret = jv_check(j, "ReceiveMigrationData", f, COUNT(f), err,
+			    len)))
+		return ret;
+	r->url = jv_str(j, "receiver_url");
+	return 0;
+}

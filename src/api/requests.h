@@ -21,6 +21,7 @@
 
 #include "api/jv.h"
 #include "lib/tbucket.h"
+#include "vmm/migrate.h"
 #include "vmm/vmm.h"
 
 #define API_ID_MAX	64	/* drive_id, iface_id: [A-Za-z0-9_] */
@@ -52,6 +53,15 @@ int api_parse_snapshot_create(const json_t *j, struct vmm_snapshot_req *r,
 			      char *err, size_t len);
 int api_parse_snapshot_load(const json_t *j, struct vmm_snapshot_req *r,
 			    char *err, size_t len);
+/*
+ * PUT /migration/send {"destination_url", "downtime_ms"} and
+ * /migration/receive {"receiver_url"} (Cloud Hypervisor's bodies).
+ */
+int api_parse_migration_send(const json_t *j, struct vmm_migration_req *r,
+			     char *err, size_t len);
+int api_parse_migration_receive(const json_t *j,
+				struct vmm_migration_req *r, char *err,
+				size_t len);
 int api_parse_vsock(const json_t *j, struct vmm_vsock_req *r, char *err,
 		    size_t len);
 /* The RateLimiter object in j's `field` (all off when absent or null). */

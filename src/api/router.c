@@ -70,6 +70,12 @@ static const struct api_route routes[] = {
 	R("/vm", "/vm", M_PATCH, NULL, NULL, api_patch_vm),
 	R("/vm/config", "/vm/config", M_GET, api_get_vm_config, NULL, NULL),
 	R("/vsock", "/vsock", M_PUT, NULL, api_put_vsock, NULL),
+	/* vmon's own, in Cloud Hypervisor's shape (docs/migration.md). */
+	R("/migration", "/migration", M_GET, api_get_migration, NULL, NULL),
+	R("/migration/send", "/migration/send", M_PUT, NULL,
+	  api_put_migration_send, NULL),
+	R("/migration/receive", "/migration/receive", M_PUT, NULL,
+	  api_put_migration_receive, NULL),
 };
 
 #define NR_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -84,7 +90,7 @@ static const char *const route_names[NR_ROUTES] = {
 	"logger", "machine_config", "metrics", "mmds", "mmds_config",
 	"entropy", "serial", "hotplug_memory", "network_interfaces",
 	"snapshot_create", "snapshot_load", "version", "vm", "vm_config",
-	"vsock",
+	"vsock", "migration", "migration_send", "migration_receive",
 };
 
 unsigned int api_nr_routes(void)

@@ -12,8 +12,24 @@ int gm_alloc(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
 	return gm_alloc_fd(gm, ram_size, hole_start, high_start, -1);
 }
 
+static int alloc(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
+		 uint64_t high_start, int fd, int share);
+
 int gm_alloc_fd(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
 		uint64_t high_start, int fd)
+{
+	return alloc(gm, ram_size, hole_start, high_start, fd, MAP_PRIVATE);
+}
+
+int gm_alloc_shared(struct guest_mem *gm, uint64_t ram_size,
+		    uint64_t hole_start, uint64_t high_start, int fd)
+{
+	return fd < 0 ? -EBADF : alloc(gm, ram_size, hole_start, high_start,
+					fd, MAP_SHARED);
+}
+
+static int alloc(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
+		 uint64_t high_start, int fd, int share)
 {
 	uint64_t low, high;
 	void *p;
@@ -30,8 +46,7 @@ int gm_alloc_fd(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
 	 * a 1 GiB guest that uses 20 MiB costs 20 MiB.
 	 */
 	p = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_NORESERVE | (fd < 0 ? MAP_ANONYMOUS : 0),
-		 fd, 0);
+		 share | MAP_NORESERVE | (fd < 0 ? MAP_ANONYMOUS : 0), fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	gm->mapping = p;

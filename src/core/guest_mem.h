@@ -55,6 +55,12 @@ int gm_alloc(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
  */
 int gm_alloc_fd(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
 		uint64_t high_start, int fd);
+/*
+ * The same over fd mapped shared: the guest's RAM is fd's pages (a memfd
+ * a migration filled), nothing copied and nothing doubled.
+ */
+int gm_alloc_shared(struct guest_mem *gm, uint64_t ram_size,
+		    uint64_t hole_start, uint64_t high_start, int fd);
 
 /* Use a caller-owned buffer as RAM at gpa 0 (unit tests).  No hole. */
 int gm_init_buffer(struct guest_mem *gm, void *buf, uint64_t size);

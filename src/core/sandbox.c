@@ -141,6 +141,11 @@ static const struct rule rules[] = {
 	ANY(rename, VMM),		/* the files put in place whole */
 	/* vsock: the host side is Unix sockets (Firecracker's model). */
 	ARG_MASK(socket, VMM, 0, 0xffffffffu, AF_UNIX),
+	/* PUT /migration/send: the stream to the destination (vmm/migrate.c),
+	 * and dirty page logging turned on for it. */
+	ARG_MASK(socket, VMM, 0, 0xffffffffu, AF_INET),
+	ARG_MASK(socket, VMM, 0, 0xffffffffu, AF_INET6),
+	IOCTL(KVM_SET_USER_MEMORY_REGION, VMM),
 	ANY(connect, VMM),
 	ANY(accept4, VMM | API),
 	ANY(shutdown, VMM | API),

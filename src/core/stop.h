@@ -19,6 +19,7 @@ enum vm_stop_reason {
 	VM_STOP_SIGNAL,
 	VM_STOP_GUEST_FAULT,
 	VM_STOP_INTERNAL,
+	VM_STOP_MIGRATED,	/* the guest runs elsewhere now (status 0) */
 };
 
 struct stop_sink {

@@ -201,6 +201,20 @@ struct virtio_blk *vm_blk_by_id(struct vm *vm, const char *id)
 	return NULL;
 }
 
+int vm_disks_set_locked(struct vm *vm, bool locked, struct vmon_err *e)
+{
+	struct virtio_devices *vds = vm->virtio;
+	char err[300];
+
+	for (unsigned int i = 0; vds && i < vds->nr; i++) {
+		struct virtio_blk *b = virtio_blk_of(vds->dev[i]->vd);
+
+		if (b && virtio_blk_set_locked(b, locked, err, sizeof(err)))
+			return err_set(e, ERR_HOST, -EINVAL, "%s", err);
+	}
+	return 0;
+}
+
 struct virtio_net *vm_net_by_id(struct vm *vm, const char *id)
 {
 	struct virtio_devices *vds = vm->virtio;

@@ -6,6 +6,7 @@
 #ifndef VMON_MACHINE_DEVICES_H
 #define VMON_MACHINE_DEVICES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/err.h"
@@ -34,6 +35,12 @@ struct virtio_dev *virtio_devices_find(struct vm *vm, uint16_t type);
 struct virtio_blk *vm_blk_by_id(struct vm *vm, const char *id);
 struct virtio_net *vm_net_by_id(struct vm *vm, const char *id);
 struct virtio_balloon *vm_balloon(struct vm *vm);
+/*
+ * Every disk's image lock let go (locked false) or taken again: a
+ * migration hands the images to the destination.  0, or -EINVAL with e
+ * naming the disk.
+ */
+int vm_disks_set_locked(struct vm *vm, bool locked, struct vmon_err *e);
 /* Reset and free them.  No vCPU may be running. */
 void virtio_devices_destroy(struct vm *vm);
 

@@ -90,11 +90,15 @@ int vm_snapshot_save(struct vm *vm, const char *state_path,
 	struct snap_writer *w;
 	int ret;
 
-	if (diff && !vm->cfg.track_dirty)
+	if (diff && (!vm->cfg.track_dirty || vm->dirty_for_migration))
 		return err_set(e, ERR_USAGE, -EINVAL, "a Diff snapshot needs "
 			       "dirty page tracking: track_dirty_pages in "
 			       "machine-config before boot, or "
 			       "enable_diff_snapshots at load");
+	if (diff && vm->diff_base_lost)
+		return err_set(e, ERR_USAGE, -EINVAL, "a migration attempt took "
+			       "the pages written since the last snapshot: take "
+			       "a Full snapshot before the next Diff");
 	if ((ret = snap_writer_new(&w, SNAP_ARCH, e)))
 		return ret;
 	/* Completions and their interrupts first: the LAPICs read next. */
@@ -131,6 +135,8 @@ int vm_snapshot_save(struct vm *vm, const char *state_path,
 		unlink(mem_path);	/* no half snapshot */
 		goto fail_dirty;
 	}
+	if (!diff)
+		vm->diff_base_lost = false;
 	goto out;
 fail_dirty:
 	if (dirty)
@@ -138,6 +144,59 @@ fail_dirty:
 out:
 	free(dirty);
 	snap_writer_free(w);
+	return ret;
+}
+
+int vm_state_image(struct vm *vm, uint8_t **buf, size_t *len,
+		   struct vmon_err *e)
+{
+	struct snap_writer *w;
+	int ret;
+
+	*buf = NULL;
+	*len = 0;
+	if ((ret = snap_writer_new(&w, SNAP_ARCH, e)))
+		return ret;
+	for (unsigned int i = 0; vm->virtio && i < vm->virtio->nr; i++)
+		virtio_pci_quiesce(vm->virtio->dev[i]);
+	if (!(ret = save_parts(vm, w, e)))
+		ret = snap_writer_image(w, buf, len, e);
+	snap_writer_free(w);
+	return ret;
+}
+
+int vm_config_image(const struct vm *vm, uint8_t **buf, size_t *len,
+		    struct vmon_err *e)
+{
+	struct snap_writer *w;
+	struct snap_enc enc;
+	int ret;
+
+	*buf = NULL;
+	*len = 0;
+	if ((ret = snap_writer_new(&w, SNAP_ARCH, e)))
+		return ret;
+	snap_enc_init(&enc);
+	if (!(ret = add(w, "config", VM_CONFIG_SNAP_VERSION, &enc,
+			vm_config_save(&vm->cfg, &enc), e)))
+		ret = snap_writer_image(w, buf, len, e);
+	snap_writer_free(w);
+	return ret;
+}
+
+int vm_config_from_image(const void *buf, size_t len, const char *what,
+			 struct vm_config_owned *own, struct vmon_err *e)
+{
+	struct snap_reader *r = NULL;
+	struct snap_dec d;
+	int ret;
+
+	if (!(ret = snap_reader_parse(&r, buf, len, what, SNAP_ARCH, e)) &&
+	    !(ret = snap_dec_begin(r, "config", VM_CONFIG_SNAP_VERSION, &d, e)))
+		ret = named(e, vm_config_restore(&d, own), "config");
+	if (!ret)
+		ret = snap_reader_all_used(r, e);
+	snap_reader_free(r);
 	return ret;
 }
 
@@ -204,27 +263,30 @@ static int restore_parts(struct vm *vm, struct snap_reader *r,
 	return snap_reader_all_used(r, e);
 }
 
-int vm_restore(struct vm *vm, const char *state_path, const char *mem_path,
-	       const struct vm_restore_opts *o, struct evloop *loop,
-	       struct vmon_err *e)
+/* The VM of reader r, its RAM from o (a memory file or a memfd). */
+static int restore_from(struct vm *vm, struct snap_reader *r, const char *what,
+			const char *mem_path, const struct vm_restore_opts *o,
+			struct evloop *loop, struct vmon_err *e)
 {
 	struct vm_config_owned *own = calloc(1, sizeof(*own));
-	struct snap_reader *r = NULL;
 	struct snap_dec d;
 	int ret;
 
 	if (!own)
 		return err_set(e, ERR_HOST, -ENOMEM, "out of memory");
-	if ((ret = snap_reader_open(&r, state_path, SNAP_ARCH, e)) ||
-	    (ret = snap_dec_begin(r, "config", VM_CONFIG_SNAP_VERSION, &d,
+	if ((ret = snap_dec_begin(r, "config", VM_CONFIG_SNAP_VERSION, &d,
 				  e)) ||
-	    (ret = vm_config_restore(&d, own)))
+	    (ret = named(e, vm_config_restore(&d, own), "config")))
 		goto out;
 	own->cfg.serial_mode = o->serial_mode;
 	own->cfg.serial_path = o->serial_path;
 	own->cfg.no_seccomp = o->no_seccomp;
 	own->cfg.track_dirty = o->track_dirty;
 	own->cfg.mem_file = mem_path;
+	own->cfg.has_mem_fd = o->mem_fd >= 0 && !mem_path;
+	own->cfg.mem_fd = o->mem_fd;
+	for (unsigned int i = 0; i < own->cfg.nr_disks; i++)
+		own->cfg.disks[i].defer_lock = o->defer_disk_locks;
 	if ((ret = vm_create(vm, &own->cfg, loop, e)))
 		goto out_cfg;
 	vm->owned_cfg = own;	/* vm->cfg's strings; vm_destroy frees it */
@@ -232,14 +294,41 @@ int vm_restore(struct vm *vm, const char *state_path, const char *mem_path,
 	if ((ret = restore_parts(vm, r, e)))
 		vm_destroy(vm);
 	else
-		log_info("restored from %s (memory %s): %u vCPUs, %llu MiB",
-			 state_path, mem_path, vm->nr_vcpus,
+		log_info("restored from %s: %u vCPUs, %llu MiB", what,
+			 vm->nr_vcpus,
 			 (unsigned long long)(vm->cfg.mem_size >> 20));
 	goto out;
 out_cfg:
 	vm_config_owned_free(own);
 out:
 	free(own);
+	return ret;
+}
+
+int vm_restore(struct vm *vm, const char *state_path, const char *mem_path,
+	       const struct vm_restore_opts *o, struct evloop *loop,
+	       struct vmon_err *e)
+{
+	struct vm_restore_opts fo = *o;
+	struct snap_reader *r = NULL;
+	int ret;
+
+	fo.mem_fd = -1;
+	if (!(ret = snap_reader_open(&r, state_path, SNAP_ARCH, e)))
+		ret = restore_from(vm, r, state_path, mem_path, &fo, loop, e);
+	snap_reader_free(r);
+	return ret;
+}
+
+int vm_restore_image(struct vm *vm, const void *buf, size_t len,
+		     const char *what, const struct vm_restore_opts *o,
+		     struct evloop *loop, struct vmon_err *e)
+{
+	struct snap_reader *r = NULL;
+	int ret;
+
+	if (!(ret = snap_reader_parse(&r, buf, len, what, SNAP_ARCH, e)))
+		ret = restore_from(vm, r, what, NULL, o, loop, e);
 	snap_reader_free(r);
 	return ret;
 }

@@ -31,6 +31,8 @@ struct vm_restore_opts {
 	const char *serial_path;
 	bool no_seccomp;
 	bool track_dirty;	/* enable_diff_snapshots / track_dirty_pages */
+	int mem_fd;		/* vm_restore_image: RAM is this memfd, shared */
+	bool defer_disk_locks;	/* disks opened unlocked (a migration) */
 };
 
 /*
@@ -44,5 +46,26 @@ struct vm_restore_opts {
 int vm_restore(struct vm *vm, const char *state_path, const char *mem_path,
 	       const struct vm_restore_opts *o, struct evloop *loop,
 	       struct vmon_err *e);
+
+/*
+ * A migration's pieces.  The state of a paused VM as a snapshot image in
+ * memory (its devices quiesced first), and the config section alone as
+ * one (what the destination needs to size RAM before the pages come).
+ * *buf malloc'd.  0 or -errno.
+ */
+int vm_state_image(struct vm *vm, uint8_t **buf, size_t *len,
+		   struct vmon_err *e);
+int vm_config_image(const struct vm *vm, uint8_t **buf, size_t *len,
+		    struct vmon_err *e);
+/* The config of a vm_config_image, checked as a snapshot's; what names it. */
+int vm_config_from_image(const void *buf, size_t len, const char *what,
+			 struct vm_config_owned *own, struct vmon_err *e);
+/*
+ * vm_restore from an image in memory, RAM the memfd o->mem_fd (mapped
+ * shared: the pages a migration already put there).
+ */
+int vm_restore_image(struct vm *vm, const void *buf, size_t len,
+		     const char *what, const struct vm_restore_opts *o,
+		     struct evloop *loop, struct vmon_err *e);
 
 #endif

@@ -75,8 +75,13 @@ static int map_memory(struct vm *vm, struct vmon_err *e)
 	if (vm->cfg.mem_file &&
 	    (ret = snap_mem_open(vm->cfg.mem_file, vm->cfg.mem_size, &fd, e)))
 		return ret;
-	ret = gm_alloc_fd(&vm->mem, vm->cfg.mem_size, PLAT_MMIO_HOLE_START,
-			  PLAT_HIGH_MEM_START, fd);
+	if (vm->cfg.has_mem_fd)
+		ret = gm_alloc_shared(&vm->mem, vm->cfg.mem_size,
+				      PLAT_MMIO_HOLE_START, PLAT_HIGH_MEM_START,
+				      vm->cfg.mem_fd);
+	else
+		ret = gm_alloc_fd(&vm->mem, vm->cfg.mem_size,
+				  PLAT_MMIO_HOLE_START, PLAT_HIGH_MEM_START, fd);
 	if (fd >= 0)
 		close(fd);	/* the mapping keeps the file */
 	if (ret)
@@ -107,6 +112,53 @@ static int map_memory(struct vm *vm, struct vmon_err *e)
 		}
 	}
 	return 0;
+}
+
+/* Each RAM slot registered again with flags: dirty logging on or off. */
+static int set_slot_flags(struct vm *vm, uint32_t flags)
+{
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		const struct gm_region *r = &vm->mem.region[i];
+		struct kvm_userspace_memory_region kr = {
+			.slot = i,
+			.flags = flags,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uint64_t)(uintptr_t)r->hva,
+		};
+
+		if (ioctl(vm->kvm.vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+int vm_dirty_log_start(struct vm *vm)
+{
+	int ret;
+
+	if (vm->cfg.track_dirty) {
+		/* A diff after this would lack what the migration takes. */
+		vm->diff_base_lost = true;
+		return 0;
+	}
+	if ((ret = gm_track_dirty(&vm->mem)) ||
+	    (ret = set_slot_flags(vm, KVM_MEM_LOG_DIRTY_PAGES)))
+		return ret;
+	vm->cfg.track_dirty = true;
+	vm->dirty_for_migration = true;
+	return 0;
+}
+
+void vm_dirty_log_stop(struct vm *vm)
+{
+	if (!vm->dirty_for_migration)
+		return;
+	if (set_slot_flags(vm, 0))
+		log_warn("cannot turn dirty page logging off: %s",
+			 strerror(errno));
+	vm->cfg.track_dirty = false;
+	vm->dirty_for_migration = false;
 }
 
 int vm_take_dirty(struct vm *vm, uint64_t *bitmap)

@@ -73,6 +73,8 @@ struct vm {
 	/* Stopping and pausing (core/runctl.h); devices get its stop sink. */
 	struct runctl rc;
 
+	bool dirty_for_migration;	/* tracking on for a migration only */
+	bool diff_base_lost;	/* a migration took the diff's pages */
 	/* A restored VM's config (cfg's strings); vm_destroy frees it. */
 	struct vm_config_owned *owned_cfg;
 
@@ -112,6 +114,15 @@ void vm_destroy(struct vm *vm);
  * -errno with bitmap partly filled (the caller gives it back).
  */
 int vm_take_dirty(struct vm *vm, uint64_t *bitmap);
+
+/*
+ * A migration's dirty tracking: on (KVM's log on every RAM slot and the
+ * VMM's bitmap) unless the VM already tracks for diff snapshots, and off
+ * again after.  Call with the vCPUs paused (the VMM's bitmap appears
+ * under their feet otherwise).  0 or -errno.
+ */
+int vm_dirty_log_start(struct vm *vm);
+void vm_dirty_log_stop(struct vm *vm);
 
 /*
  * Ask the VM to stop with this reason and process exit status.  Safe from

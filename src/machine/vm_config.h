@@ -39,6 +39,9 @@ struct vm_config {
 	bool no_seccomp;	/* threads without filters: debugging only */
 	/* KVM's dirty log on RAM, and the VMM's writes marked: Diff snapshots. */
 	bool track_dirty;
+	/* A migration's destination: RAM is this memfd, mapped shared. */
+	bool has_mem_fd;
+	int mem_fd;
 	/* A restore: RAM is this snapshot memory file, mapped private. */
 	const char *mem_file;
 

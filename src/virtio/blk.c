@@ -502,6 +502,8 @@ static const struct virtio_dev_ops blk_ops = {
 
 /* ---- Images ------------------------------------------------------------- */
 
+static int lock_image(int fd, bool ro);
+
 /* Into the caller's buffer (lib/err.h); a short name for short lines. */
 #define say err_say
 
@@ -523,8 +525,8 @@ static int lock_image(int fd, bool ro)
  * Open, lock and size an image.  Returns the fd and *capacity (sectors),
  * or -EINVAL / -ENOMEM with a message.
  */
-static int open_image(const char *path, bool ro, uint64_t *capacity,
-		      char *err, size_t len)
+static int open_image(const char *path, bool ro, bool lock,
+		      uint64_t *capacity, char *err, size_t len)
 {
 	struct stat st;
 	uint64_t size;
@@ -566,7 +568,7 @@ static int open_image(const char *path, bool ro, uint64_t *capacity,
 	 * exited may still hold the lock for a moment: its io_uring keeps
 	 * the file open until the kernel tears the ring down.
 	 */
-	if (lock_image(fd, ro) < 0) {
+	if (lock && lock_image(fd, ro) < 0) {
 		say(err, len, -EINVAL, "disk %s: %s", path,
 		    errno == EWOULDBLOCK ? "in use by another process (locked)" :
 		    strerror(errno));
@@ -622,11 +624,12 @@ int virtio_blk_new(const struct blk_params *p, struct virtio_blk **out,
 	if (dc->id && strlen(dc->id) > BLK_ID_BYTES)
 		log_info("disk %s: the serial (GET_ID) is the first %d bytes of "
 			 "the id '%s'", dc->path, BLK_ID_BYTES, dc->id);
-	ret = open_image(dc->path, dc->read_only, &b->disk.capacity, err,
-			 errlen);
+	ret = open_image(dc->path, dc->read_only, !dc->defer_lock,
+			 &b->disk.capacity, err, errlen);
 	if (ret < 0)
 		goto err;
 	b->fd = ret;
+	b->unlocked = dc->defer_lock;
 
 	ret = -ENOSYS;
 	if (engine != BLK_ENGINE_SYNC)
@@ -717,7 +720,7 @@ int virtio_blk_set_media(struct virtio_blk *b, const char *path, char *err,
 		return say(err, errlen, -ENOMEM, "out of memory");
 	/* Our own lock would refuse the same image (a resize rescan). */
 	flock(b->fd, LOCK_UN);
-	fd = open_image(path, b->disk.read_only, &capacity, err, errlen);
+	fd = open_image(path, b->disk.read_only, true, &capacity, err, errlen);
 	if (fd < 0) {
 		if (lock_image(b->fd, b->disk.read_only) < 0)
 			log_warn("disk %s: cannot lock it again: %s", b->path,
@@ -732,6 +735,7 @@ int virtio_blk_set_media(struct virtio_blk *b, const char *path, char *err,
 	b->io->ops->set_fd(b->io, fd);
 	old = b->fd;
 	b->fd = fd;
+	b->unlocked = false;	/* open_image locked the new one */
 	free(b->path);
 	b->path = copy;
 	b->disk.capacity = capacity;
@@ -745,5 +749,24 @@ int virtio_blk_set_media(struct virtio_blk *b, const char *path, char *err,
 	metrics_inc(&b->metrics, BLK_M_UPDATE_COUNT);
 	log_info("%s: media changed to %s, %llu sectors", b->vd.label, path,
 		 (unsigned long long)capacity);
+	return 0;
+}
+
+int virtio_blk_set_locked(struct virtio_blk *b, bool locked, char *err,
+			  size_t errlen)
+{
+	if (!locked) {
+		if (!b->unlocked)
+			flock(b->fd, LOCK_UN);
+		b->unlocked = true;
+		return 0;
+	}
+	if (!b->unlocked)
+		return 0;
+	if (lock_image(b->fd, b->disk.read_only) < 0)
+		return say(err, errlen, -EINVAL, "disk %s: %s", b->path,
+			   errno == EWOULDBLOCK ? "still in use by another "
+			   "process (locked)" : strerror(errno));
+	b->unlocked = false;
 	return 0;
 }

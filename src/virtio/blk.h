@@ -80,6 +80,9 @@ struct disk_config {
 	bool is_root;		/* Firecracker's is_root_device */
 	enum disk_cache cache;
 	struct rate_limiter_config limit;	/* all off: none */
+	/* Open without the image lock: a migration's destination takes it
+	 * when the source has let go (virtio_blk_set_locked). */
+	bool defer_lock;
 };
 
 /* Feature bits (5.2.3). */
@@ -225,6 +228,7 @@ struct virtio_blk {
 	char name[24];			/* "block_ID" or "block_vdX" */
 	enum disk_cache cache;
 	int fd;
+	bool unlocked;			/* the image's lock not held */
 	struct blk_disk disk;
 	bool dsync_writes;		/* FLUSH offered, refused, writeback */
 	bool no_zero_range, no_punch;	/* what fallocate refused */
@@ -262,6 +266,13 @@ struct blk_params {
  */
 int virtio_blk_new(const struct blk_params *p, struct virtio_blk **out,
 		   char *err, size_t errlen);
+/*
+ * Let go of the image's lock, or take it again (waiting up to half a
+ * second for another process to let go): a migration hands the image
+ * over.  VMM thread, the guest paused.  0, or -EINVAL with err.
+ */
+int virtio_blk_set_locked(struct virtio_blk *b, bool locked, char *err,
+			  size_t errlen);
 
 /* Between blk.c and blk_poll.c (device lock held). */
 void blk_serve(struct virtio_blk *b, struct virtq *vq);

@@ -33,7 +33,7 @@ int vmm_snapshot_create(struct vmm *v, const struct vmm_snapshot_req *r,
 }
 
 /* Anything configured would be silently replaced by the snapshot's. */
-static bool configured(const struct vmm *v)
+bool vmm_configured(const struct vmm *v)
 {
 	return v->machine_set || v->kernel || v->nr_drives || v->nr_nets || v->has_vsock ||
 	       v->has_entropy || v->balloon.enabled;
@@ -54,7 +54,7 @@ int vmm_snapshot_load(struct vmm *v, const struct vmm_snapshot_req *r,
 	if (vmm_state(v) != VMM_NOT_STARTED)
 		return err_say(err, len, -EPERM, "a snapshot loads only into a "
 			       "vmon whose VM has not started");
-	if (configured(v))
+	if (vmm_configured(v))
 		return err_say(err, len, -EPERM, "a snapshot loads only into a "
 			       "vmon with nothing configured: the snapshot "
 			       "brings its own machine and devices");
@@ -64,6 +64,14 @@ int vmm_snapshot_load(struct vmm *v, const struct vmm_snapshot_req *r,
 	if ((ret = vm_restore(&v->vm, r->state_path, r->mem_path, &o,
 			      &v->loop, &v->start_err)))
 		return err_say(err, len, ret, "%s", v->start_err.msg);
+	v->track_dirty = r->diff;
+	return vmm_adopt_restored(v, r->resume, err, len);
+}
+
+int vmm_adopt_restored(struct vmm *v, bool resume, char *err, size_t len)
+{
+	int ret;
+
 	if ((ret = vm_serve_init(&v->serve, &v->vm))) {
 		vm_destroy(&v->vm);
 		return err_say(err, len, ret, "cannot serve the VM: %s",
@@ -72,13 +80,12 @@ int vmm_snapshot_load(struct vmm *v, const struct vmm_snapshot_req *r,
 	evloop_del(&v->loop, v->sig_fd);
 	v->vm_created = true;
 	/* GET /machine-config describes the machine the snapshot brought. */
-	v->track_dirty = r->diff;
 	v->vcpus = v->vm.nr_vcpus;
 	v->mem_mib = v->vm.cfg.mem_size >> 20;
 	/* Parked before their first KVM_RUN unless asked to resume. */
-	if (!r->resume)
+	if (!resume)
 		vm_pause(&v->vm);
-	atomic_store(&v->state, r->resume ? VMM_RUNNING : VMM_PAUSED);
+	atomic_store(&v->state, resume ? VMM_RUNNING : VMM_PAUSED);
 	if ((ret = vm_start_vcpus(&v->vm)))
 		return err_say(err, len, ret, "cannot start the vCPUs: %s",
 			       strerror(-ret));

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "vmm/migrate.h"
 #include "vmm/vmm.h"
 #include "vmm/vmm_priv.h"
 
@@ -129,6 +130,7 @@ err_loop:
 
 void vmm_destroy(struct vmm *v)
 {
+	vmm_migrate_free(v);
 	if (v->vm_created) {
 		vm_serve_fini(&v->serve);
 		vm_destroy(&v->vm);
@@ -554,6 +556,9 @@ int vmm_run(struct vmm *v)
 		serve_once(v);
 	while (v->vm_created && !vm_stopping(&v->vm))
 		serve_once(v);
+	/* A migration still going ends here, and its waiter learns why. */
+	vmm_migrate_abort(v, "vmon is stopping");
+	status = v->quit_status;
 	if (v->vm_created) {
 		vm_join_vcpus(&v->vm);
 		status = vm_exit_status(&v->vm);

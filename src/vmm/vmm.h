@@ -131,6 +131,9 @@ struct vmm {
 	int sig_fd;
 	int timer_fd;			/* periodic metrics flush */
 	bool quit;			/* stop signal before the start */
+	int quit_status;		/* the exit status then (0 unless a
+					 * migration into this vmon failed) */
+	struct vmm_mig *mig;		/* vmm/migrate.c; NULL until used */
 	bool no_seccomp;		/* --no-seccomp: no thread filtered */
 	bool debug_exit;		/* --debug-exit (vmon's own, tests) */
 	bool sandbox_pending;		/* started; filter before serving */

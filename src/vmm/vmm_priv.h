@@ -3,6 +3,7 @@
 #ifndef VMON_VMM_VMM_PRIV_H
 #define VMON_VMM_VMM_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vmm/vmm.h"
@@ -18,6 +19,13 @@ int vmm_check_file(const char *field, const char *path, int flags,
 /* The configuration as it stands, strings borrowed (for vm_config_check). */
 void vmm_config_view(struct vmm *v, struct vm_config *c);
 void vmm_free_drive(struct vmm_drive *d);
+/* Anything configured (a snapshot or migration would replace it). */
+bool vmm_configured(const struct vmm *v);
+/*
+ * v->vm was just restored (snapshot load, migration): serve it and start
+ * its vCPUs, parked unless resume.  0, or -errno with err set.
+ */
+int vmm_adopt_restored(struct vmm *v, bool resume, char *err, size_t len);
 void vmm_free_net(struct vmm_net *n);
 
 #endif

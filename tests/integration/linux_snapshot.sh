@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run-once: two stock-Linux boots' worth, not repeated under the sanitizers.
 # Debian's stock kernel with its busybox shell, snapshotted and restored
-# through Firecracker's API twice, each time in a fresh vmon: a command
-# typed after each restore still runs, the disk keeps what the guest
+# through Firecracker's API twice, each time in a fresh vmon, then
+# migrated live to another: a command typed after each still runs, the disk keeps what the guest
 # wrote before the snapshot and takes new writes after it, the entropy
 # device still gives bytes, and the guest's poweroff ends the last vmon
 # with status 0.  Needs hardware virtualization (the nested host): where
@@ -76,16 +76,29 @@ grep -q '"vcpu_count":2' "$TMP/r" && grep -q '"mem_size_mib":256' "$TMP/r" ||
 	fail "a restored VM's machine-config: $(cat "$TMP/r")"
 snapshot 1
 
-# Generation 2, from the restored one: both writes there, then poweroff.
+# Generation 2, from the restored one: both writes there.
 restore 2 1
 ask 2 'echo gen2 $(grep -c ^processor /proc/cpuinfo) cpus' "^gen2 2 cpus"
 ask 2 'echo read01 $(dd if=/dev/vda bs=512 count=2 2>/dev/null | tr -d "\000")' "^read01 before-snapshot-0 after-restore-1"
-type_in 2 'poweroff -f'
+
+# Then live, to a fresh vmon over a Unix socket, while the shell runs.
+src=$pid srcsock=$sock
+start 3
+"$VMON" ctl "$sock" migrate-receive "unix:$TMP/mig.sock" >/dev/null || fail "migrate-receive"
+"$VMON" ctl "$srcsock" migrate-send "unix:$TMP/mig.sock" >"$TMP/ctl" 2>&1 || { cat "$TMP/ctl"; fail "migrate-send of the Linux guest"; }
+wait $src; RC=$?; expect_rc 0 "the source after the migration"
+api_ok 200 GET /migration
+echo "linux_snapshot: migrated: $(cat "$TMP/r")"
+ask 3 'echo gen3 $((8 * 9))' "^gen3 72"
+ask 3 'echo after-migration-3 | dd of=/dev/vda bs=512 seek=2 conv=sync 2>/dev/null; sync; echo wrote3' "^wrote3"
+ask 3 'echo rng3 $(head -c 16 /dev/hwrng | od -An -tx1 | wc -w)' "^rng3 16"
+type_in 3 'poweroff -f'
 for _ in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-kill -0 $pid 2>/dev/null && fail "the restored guest's poweroff did not end vmon"
+kill -0 $pid 2>/dev/null && fail "the migrated guest's poweroff did not end vmon"
 wait $pid; RC=$?
-expect_rc 0 "poweroff from the twice-restored guest"
+expect_rc 0 "poweroff from the restored and migrated guest"
 # The host sees what the guest wrote, before and after the restores.
 [ "$(dd if="$TMP/disk.img" bs=512 count=1 2>/dev/null | head -n 1)" = before-snapshot-0 ] || fail "disk sector 0 on the host"
 [ "$(dd if="$TMP/disk.img" bs=512 skip=1 count=1 2>/dev/null | head -n 1)" = after-restore-1 ] || fail "disk sector 1 on the host"
-echo "linux_snapshot: Debian's kernel snapshotted and restored twice; shell, disk and rng kept working; powered off with 0"
+[ "$(dd if="$TMP/disk.img" bs=512 skip=2 count=1 2>/dev/null | head -n 1)" = after-migration-3 ] || fail "disk sector 2 on the host"
+echo "linux_snapshot: Debian's kernel snapshotted and restored twice and migrated once; shell, disk and rng kept working; powered off with 0"

@@ -82,7 +82,7 @@ static void every_route_answers(void **state)
 	struct fixture *f = *state;
 	char path[128];
 
-	assert_int_equal(api_nr_routes(), 26);
+	assert_int_equal(api_nr_routes(), 29);
 	for (unsigned int i = 0; i < api_nr_routes(); i++) {
 		const char *t = api_route_template(i), *brace = strchr(t, '{');
 
