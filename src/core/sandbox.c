@@ -62,8 +62,6 @@ struct rule {
 /* ioctl's request is an int to the kernel: compare its low 32 bits. */
 #define IOCTL(req, k) ARG_MASK(ioctl, k, 1, 0xffffffffu, (req))
 
-/* A table, one row a rule, aligned by hand. */
-/* clang-format off */
 static const struct rule rules[] = {
 	/* Every thread: its own I/O, locks, memory and end. */
 	ANY(read, ALL),			/* eventfds, sockets, TAP, signalfd */
@@ -94,8 +92,8 @@ static const struct rule rules[] = {
 	IOCTL(KVM_IRQFD, VCPU | VMM),	/* MSI-X vectors (un)masked */
 	IOCTL(KVM_IOEVENTFD, VCPU | VMM),	/* queue notify addresses */
 	IOCTL(KVM_SIGNAL_MSI, VCPU | VMM),
-	IOCTL(TUNSETOFFLOAD, VMM),	/* net features: activate, on the loop */
-	IOCTL(TUNSETVNETHDRSZ, VMM),
+	IOCTL(TUNSETOFFLOAD, VCPU | VMM),	/* the driver's net features */
+	IOCTL(TUNSETVNETHDRSZ, VCPU | VMM),
 	ANY(eventfd2, VCPU | VMM),	/* an MSI-X vector's irqfd */
 	/* Kicking vCPUs out of KVM_RUN: the kick signal to our own threads. */
 	ARG_MASK(tgkill, VCPU | VMM, 2, 0xffffffffu, SIGUSR1),
@@ -192,7 +190,6 @@ static const struct rule rules[] = {
 	ANY(open, ALL), ANY(getdents, ALL), ANY(access, ALL), ANY(pipe, ALL),
 #endif
 };
-/* clang-format on */
 
 static const char *const kind_names[SANDBOX_KINDS] = {
 	[SANDBOX_VMM] = "vmm", [SANDBOX_VCPU] = "vcpu", [SANDBOX_API] = "api",

@@ -453,21 +453,6 @@ static int add_caps(struct virtio_pci *vp)
 	return vp->cfg_cap ? 0 : -ENOSPC;
 }
 
-/* A new eventfd in *fd, watched by fn on the loop; 0 or -errno (*fd -1). */
-static int loop_eventfd(struct evloop *loop, evloop_fn fn, void *opaque, int *fd)
-{
-	int ret;
-
-	*fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (*fd < 0)
-		return -errno;
-	if ((ret = evloop_add(loop, *fd, EPOLLIN, fn, opaque))) {
-		close(*fd);
-		*fd = -1;
-	}
-	return ret;
-}
-
 int virtio_pci_create(struct pci_host *h, struct virtio_dev *vd,
 		      const struct guest_mem *gm, struct evloop *loop,
 		      struct virtio_pci **out)
@@ -507,11 +492,30 @@ int virtio_pci_create(struct pci_host *h, struct virtio_dev *vd,
 	vd->loop = loop;
 	vp->config_vector = VIRTIO_MSI_NO_VECTOR;
 	/* Made now, before any seccomp filter; a vCPU only writes it. */
-	if ((ret = loop_eventfd(loop, on_ctl, vp, &vp->ctl_fd)))
+	vp->ctl_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vp->ctl_fd < 0) {
+		ret = -errno;
 		goto err_queues;
-	for (uint16_t i = 0; i < vd->num_queues; i++)
-		if ((ret = loop_eventfd(loop, on_kick, &vp->q[i], &vp->q[i].efd)))
+	}
+	if ((ret = evloop_add(loop, vp->ctl_fd, EPOLLIN, on_ctl, vp))) {
+		close(vp->ctl_fd);
+		vp->ctl_fd = -1;
+		goto err_queues;
+	}
+	for (uint16_t i = 0; i < vd->num_queues; i++) {
+		struct virtio_pci_queue *q = &vp->q[i];
+
+		q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (q->efd < 0) {
+			ret = -errno;
 			goto err_queues;
+		}
+		if ((ret = evloop_add(loop, q->efd, EPOLLIN, on_kick, q))) {
+			close(q->efd);
+			q->efd = -1;
+			goto err_queues;
+		}
+	}
 	ret = pci_dev_plug(&vp->pci);
 	if (ret)
 		goto err_queues;

@@ -547,60 +547,6 @@ static void reset_in_flight(void **state)
 			 VIRTIO_BLK_S_OK);
 }
 
-/*
- * A reset the loop has not done yet, while requests are in flight: one
- * that completes meanwhile is written (the driver has not seen status 0,
- * 4.1.4.3.1); once status reads 0 nothing else reaches guest memory and
- * no interrupt is raised, however long the loop runs (2.4.1).
- */
-static void reset_pending_in_flight(void **state)
-{
-	struct fx *f = *state;
-	struct fake *fk = use_fake(f);
-	uint64_t data = galloc(f, 3 * 512), st = galloc(f, 3), h = galloc(f, 48);
-	uint8_t *before = malloc(RAM_SIZE);
-
-	assert_non_null(before);
-	start(f);
-	fk->hold = true;
-	for (unsigned int i = 0; i < 3; i++) {
-		memcpy(hva(f, h + 16 * i),
-		       (uint32_t[]){ VIRTIO_BLK_T_IN, 0, i, 0 }, 16);
-		*(uint8_t *)hva(f, st + i) = 0xee;
-		queue(f,
-		      (struct d[]){ { h + 16 * i, 16, 0 },
-				    { data + 512 * i, 512, VIRTQ_DESC_F_WRITE },
-				    { st + i, 1, VIRTQ_DESC_F_WRITE } },
-		      3);
-	}
-	wr(f, VP_NOTIFY_OFF, 2, 0);
-	vpf_run(&f->t, 0);
-	assert_int_equal(fk->nr_held, 3);
-	rd(f, VP_ISR_OFF, 1);
-	wr(f, VPC_STATUS, 1, 0);
-	/* The backend finishes one before the loop's reset. */
-	fk->io.inflight--;
-	virtio_lock(&f->b->vd);
-	fk->io.done(fk->io.opaque, fk->held[--fk->nr_held], 512);
-	virtio_unlock(&f->b->vd);
-	assert_int_equal(used(f)->idx, 1);
-	assert_int_equal(*(uint8_t *)hva(f, st + 2), VIRTIO_BLK_S_OK);
-	assert_int_equal(vpf_wait_reset(&f->t), 0);
-	assert_int_equal(fk->nr_held, 0);
-	memcpy(before, f->ram, RAM_SIZE);
-	for (int i = 0; i < 5; i++)
-		evloop_run_once(&f->t.loop, 5);
-	assert_memory_equal(before, f->ram, RAM_SIZE);
-	free(before);
-	assert_int_equal(*(uint8_t *)hva(f, st), 0xee);
-	assert_int_equal(*(uint8_t *)hva(f, st + 1), 0xee);
-	assert_int_equal(rd(f, VP_ISR_OFF, 1), 0);
-	fk->hold = false;
-	start(f);
-	assert_int_equal(request(f, VIRTIO_BLK_T_IN, 0, data, 512, 1),
-			 VIRTIO_BLK_S_OK);
-}
-
 /* ---- media change ------------------------------------------------------ */
 
 static void media_change(void **state)
@@ -863,7 +809,6 @@ int main(void)
 		T(flush_writeback, setup_writeback),
 		T(flush_unsafe, setup_sync),
 		T(reset_in_flight, setup_sync),
-		T(reset_pending_in_flight, setup_sync),
 		T(media_change, setup_uring),
 		T(zeroes_on_tmpfs, setup_shm),
 		T(polling, setup_uring),

@@ -7,7 +7,6 @@
  * feature negotiation and guest-input.md rules 10-12 and 17-18.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,8 +155,8 @@ static void queue_regs(struct fx *f, uint16_t size, uint64_t desc,
 	wr(f, VPC_Q_DEVICE + 4, 4, (uint32_t)(used >> 32));
 }
 
-/* Clean rings, features accepted, queue 0 of 16 entries enabled. */
-static void queue_ready(struct fx *f)
+/* Running device with queue 0 of 16 entries. */
+static void start(struct fx *f)
 {
 	memset(f->ram, 0, 0x4000);
 	f->avail_idx = 0;
@@ -165,12 +164,6 @@ static void queue_ready(struct fx *f)
 	queue_regs(f, 16, DESC, AVAIL, USED);
 	wr(f, VPC_Q_ENABLE, 2, 1);
 	assert_int_equal(rd(f, VPC_Q_ENABLE, 2), 1);
-}
-
-/* Running device with queue 0 of 16 entries. */
-static void start(struct fx *f)
-{
-	queue_ready(f);
 	set_status(f, VPF_S_OK);
 	assert_int_equal(status(f), VPF_S_OK);
 }
@@ -667,132 +660,6 @@ static void buffers_before_driver_ok(void **state)
 	assert_int_equal(used(f)->idx, 1);
 }
 
-/* ---- register ops on a vCPU, work on the loop ---------------------------- */
-
-/*
- * 0 written to a running device: nothing is reset by the write itself.
- * device_status reads back non-zero (4.1.4.3.1) and the registers keep
- * their values until the loop has run; then everything reads as reset.
- */
-static void reset_waits_for_loop(void **state)
-{
-	struct fx *f = *state;
-
-	start(f);
-	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
-	assert_int_equal(used(f)->idx, 1);
-	wr(f, VPC_Q_MSIX, 2, 1);
-	set_status(f, 0);
-	assert_int_equal(status(f), VPF_S_OK);
-	assert_true(virtio_resetting(f->vd));
-	assert_int_equal(rd(f, VPC_Q_ENABLE, 2), 1);
-	assert_int_equal(rd(f, VPC_Q_DESC, 8), DESC);
-	/* The driver waits (4.1.4.3.2); one that does not is ignored. */
-	set_status(f, VIRTIO_STATUS_ACKNOWLEDGE);
-	wr(f, VPC_Q_SELECT, 2, 0);
-	assert_int_equal(status(f), VPF_S_OK);
-	assert_false(needs_reset(f));
-	/* Reads poll as often as they like; only the loop finishes it. */
-	for (int i = 0; i < 3; i++)
-		assert_int_not_equal(status(f), 0);
-	assert_true(evloop_run_once(&f->t.loop, 0) > 0);
-	assert_int_equal(status(f), 0);
-	assert_false(virtio_resetting(f->vd));
-	assert_int_equal(rd(f, VPC_Q_ENABLE, 2), 0);
-	assert_int_equal(rd(f, VPC_Q_DESC, 8), 0);
-	assert_int_equal(rd(f, VPC_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
-	/* A device never started resets at once: registers only. */
-	assert_true(negotiate(f, F_V1));
-	set_status(f, 0);
-	assert_int_equal(status(f), 0);
-	assert_int_equal(f->vd->work, 0);
-	/* And then it works again. */
-	start(f);
-	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
-	assert_int_equal(used(f)->idx, 1);
-}
-
-/*
- * DRIVER_OK reads back at once; the activation, and serving the queues,
- * wait for the loop.  A kick that wins the race is served after it.
- */
-static void activate_on_loop(void **state)
-{
-	struct fx *f = *state;
-	struct virtq_avail *a = (struct virtq_avail *)(f->ram + AVAIL);
-
-	queue_ready(f);
-	set_status(f, VPF_S_OK);
-	assert_int_equal(status(f), VPF_S_OK);
-	assert_int_equal(f->vd->work, VIRTIO_WORK_ACTIVATE);
-	assert_false(virtio_running(f->vd));
-	((struct virtq_desc *)(f->ram + DESC))[0] = (struct virtq_desc){
-		BUF, 64, VIRTQ_DESC_F_WRITE, 0
-	};
-	a->ring[0] = 0;
-	a->idx = 1;
-	wr(f, VP_NOTIFY_OFF, 2, 0);
-	assert_int_equal(used(f)->idx, 0);
-	vpf_run(&f->t, 0);
-	assert_int_equal(f->vd->work, 0);
-	assert_true(virtio_running(f->vd));
-	assert_int_equal(used(f)->idx, 1);
-	/* An early kick is not a spurious one. */
-	assert_int_equal(counter_get(&f->vd->spurious_notifies), 0);
-	/* Reset before the loop activated: the activation never happens. */
-	queue_ready(f);
-	set_status(f, VPF_S_OK);
-	set_status(f, 0);
-	assert_int_equal(f->vd->work, VIRTIO_WORK_ACTIVATE | VIRTIO_WORK_RESET);
-	assert_int_equal(vpf_wait_reset(&f->t), 0);
-	assert_int_equal(f->vd->work, 0);
-	assert_false(virtio_running(f->vd));
-}
-
-struct vcpu_write {
-	struct fx *f;
-	uint8_t status;
-};
-
-static void *vcpu_write_status(void *arg)
-{
-	struct vcpu_write *w = arg;
-
-	set_status(w->f, w->status);
-	return NULL;
-}
-
-/* One access from a thread of its own, as a vCPU makes it. */
-static void on_vcpu(struct fx *f, uint8_t status)
-{
-	struct vcpu_write w = { f, status };
-	pthread_t t;
-
-	assert_int_equal(pthread_create(&t, NULL, vcpu_write_status, &w), 0);
-	assert_int_equal(pthread_join(t, NULL), 0);
-}
-
-/*
- * The status writes from a thread that is not the loop's: nothing of the
- * device's work runs there (a VMON_DEBUG build, as SAN=1, would abort in
- * evloop_assert_owner if it did), and the loop's thread does it after.
- */
-static void status_from_vcpu_thread(void **state)
-{
-	struct fx *f = *state;
-
-	queue_ready(f);
-	on_vcpu(f, VPF_S_OK);
-	assert_int_equal(f->vd->work, VIRTIO_WORK_ACTIVATE);
-	assert_int_equal(vpf_settle(&f->t), 0);
-	request(f, BUF, 64, VIRTQ_DESC_F_WRITE);
-	assert_int_equal(used(f)->idx, 1);
-	on_vcpu(f, 0);
-	assert_int_equal(status(f), VPF_S_OK);
-	assert_int_equal(vpf_wait_reset(&f->t), 0);
-	assert_int_equal(rd(f, VPC_Q_ENABLE, 2), 0);
-}
-
 /*
  * A request the limiter does not allow yet waits in the ring, untouched,
  * and the loop's timer serves it once the bucket has refilled; a reset
@@ -917,9 +784,6 @@ int main(void)
 		T(bar_move),
 		T(reset_mid_flight),
 		T(buffers_before_driver_ok),
-		T(reset_waits_for_loop),
-		T(activate_on_loop),
-		T(status_from_vcpu_thread),
 		cmocka_unit_test_setup_teardown(rng_rate_limited, setup_limited,
 						teardown),
 		cmocka_unit_test_setup_teardown(rng_ops_limited,
