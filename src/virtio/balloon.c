@@ -271,7 +271,6 @@ static void balloon_reset(struct virtio_dev *vd)
 {
 	struct virtio_balloon *b = to_balloon(vd);
 
-	evloop_assert_owner(b->loop);
 	b->actual = 0;
 	b->stats_held = false;
 	b->stats.present = 0;

@@ -423,7 +423,6 @@ static int blk_activate(struct virtio_dev *vd)
 {
 	struct virtio_blk *b = to_blk(vd);
 
-	evloop_assert_owner(b->loop);
 	/* 5.2.6.2: FLUSH offered but refused: every write must be stable. */
 	b->dsync_writes = b->cache == DISK_CACHE_WRITEBACK &&
 			  !b->disk.read_only &&
@@ -435,11 +434,7 @@ static void blk_reset(struct virtio_dev *vd)
 {
 	struct virtio_blk *b = to_blk(vd);
 
-	evloop_assert_owner(b->loop);
-	/*
-	 * Nothing may reach guest memory once the reset is seen done
-	 * (2.4.1): the driver reads status 0 only after this returns.
-	 */
+	/* Nothing may reach guest memory once the reset is seen done. */
 	b->draining = true;
 	b->io->ops->drain(b->io);
 	b->draining = false;

@@ -563,7 +563,6 @@ static int net_activate(struct virtio_dev *vd)
 	unsigned int o = rx_offload(vd->features);
 	int ret;
 
-	evloop_assert_owner(net->loop);
 	ret = net->set_offload(net->fd, o);
 	if (ret) {
 		log_error("%s: TUNSETOFFLOAD 0x%x on TAP %s: %s", vd->label, o,
@@ -579,18 +578,15 @@ static int net_activate(struct virtio_dev *vd)
 
 static void net_reset(struct virtio_dev *vd)
 {
-	struct virtio_net *net = to_net(vd);
-
-	evloop_assert_owner(net->loop);
 	/*
-	 * The held chains went with the rings, and so did what waited for
-	 * a limiter's timer.  The TAP goes off the loop until the next
-	 * driver's receive queue asks for frames (rx_process).
+	 * The held chains went with the rings.  The fd stays as it is: this
+	 * may run on a vCPU thread, and the loop's thread turns it off when
+	 * it next fires and finds no queue (rx_process).  What waited for a
+	 * limiter's timer went with the rings too.
 	 */
-	rx_forget(net);
-	watch(net, false);
-	throttle_forget(&net->rx_limit);
-	throttle_forget(&net->tx_limit);
+	rx_forget(to_net(vd));
+	throttle_forget(&to_net(vd)->rx_limit);
+	throttle_forget(&to_net(vd)->tx_limit);
 }
 
 static void net_destroy(struct virtio_dev *vd)

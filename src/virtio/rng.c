@@ -102,13 +102,12 @@ static void rng_fire(void *opaque)
 }
 
 /*
- * Status 0 (loop thread): what waited is gone with the queue
+ * Status 0, perhaps on a vCPU thread: what waited is gone with the queue
  * (throttle_forget).  The buckets keep their state: a reset does not
  * refill them.
  */
 static void rng_reset(struct virtio_dev *vd)
 {
-	evloop_assert_owner(to_rng(vd)->limit.loop);
 	throttle_forget(&to_rng(vd)->limit);
 }
 

@@ -112,19 +112,6 @@ void throttle_give_back(struct throttle *t, uint64_t bytes)
 		rate_limiter_give_back(&t->limit, bytes);
 }
 
-void throttle_forget(struct throttle *t)
-{
-	static const struct itimerspec off;
-
-	evloop_assert_owner(t->loop);
-	if (t->waiting && t->timer_fd >= 0 &&
-	    timerfd_settime(t->timer_fd, 0, &off, NULL) < 0)
-		log_warn("%s: cannot disarm the throttle timer: %m; it will "
-			 "find nothing to do",
-			 t->vd->label);
-	t->waiting = false;
-}
-
 int throttle_update(struct throttle *t, const struct rate_limiter_patch *p)
 {
 	struct rate_limiter_config cfg = t->cfg;

@@ -11,9 +11,10 @@
  * timerfd on the event loop calls `fire` (device lock held) once they have
  * refilled: nothing is dropped and nothing spins.
  *
- * Threads: everything here runs on the VMM thread (the loop's) with the
- * device lock held, throttle_forget() too, since a reset is a work op.
- * The timerfd is made at
+ * Threads: take, update and the timer run on the VMM thread with the
+ * device lock held.  throttle_forget() may run on a vCPU thread (a reset),
+ * which has no timer calls under seccomp: it only clears `waiting`, and a
+ * timer still armed then finds nothing to do.  The timerfd is made at
  * creation whether or not a limit is on, so PATCH can turn one on later
  * without a syscall the VMM thread's filter may lack.
  */
@@ -83,10 +84,10 @@ static inline void throttle_sample(const struct throttle *t,
 	metrics_store(g, i, counter_get(&t->throttled));
 }
 
-/*
- * A reset or a restore (loop thread): forget the wait and disarm the
- * timer, so that nothing of the old ring is served.
- */
-void throttle_forget(struct throttle *t);
+/* A reset (any thread): forget the wait. */
+static inline void throttle_forget(struct throttle *t)
+{
+	t->waiting = false;
+}
 
 #endif

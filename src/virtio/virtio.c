@@ -50,17 +50,11 @@ void virtio_dev_cleanup(struct virtio_dev *vd)
 	vd->queues = NULL;
 }
 
-/* DRIVER_OK, and neither FAILED nor NEEDS_RESET. */
-static bool status_ok(const struct virtio_dev *vd)
+bool virtio_running(const struct virtio_dev *vd)
 {
 	return (vd->status & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FAILED |
 			      VIRTIO_STATUS_NEEDS_RESET)) ==
 	       VIRTIO_STATUS_DRIVER_OK;
-}
-
-bool virtio_running(const struct virtio_dev *vd)
-{
-	return status_ok(vd) && !vd->work;
 }
 
 void virtio_fail(struct virtio_dev *vd, const char *fmt, ...)
@@ -82,8 +76,7 @@ void virtio_fail(struct virtio_dev *vd, const char *fmt, ...)
 		vd->t->interrupt(vd, -1);
 }
 
-/* The core's and the transport's registers back to their reset values. */
-static void reset_registers(struct virtio_dev *vd)
+void virtio_reset(struct virtio_dev *vd)
 {
 	for (uint16_t i = 0; i < vd->num_queues; i++) {
 		struct virtio_queue *q = &vd->queues[i];
@@ -95,65 +88,11 @@ static void reset_registers(struct virtio_dev *vd)
 	}
 	vd->features = 0;
 	vd->features_beyond_64 = false;
-	vd->work = 0;
 	vd->status = 0;
-}
-
-void virtio_reset(struct virtio_dev *vd)
-{
-	evloop_assert_owner(vd->loop);
-	/*
-	 * Rings first: whatever the device still completes is refused, and
-	 * with status 0 nothing interrupts.  All under the lock, so the
-	 * driver reads 0 only once the whole reset is done (4.1.4.3.1).
-	 */
-	reset_registers(vd);
 	if (vd->ops->reset)
 		vd->ops->reset(vd);
 	if (vd->t && vd->t->reset)
 		vd->t->reset(vd);
-}
-
-/* Work for the loop; a transport without a loop runs it at once. */
-static void request_work(struct virtio_dev *vd, uint8_t work)
-{
-	vd->work |= work;
-	if (vd->t && vd->t->wake)
-		vd->t->wake(vd);
-	else
-		virtio_run_work(vd);
-}
-
-static void activate(struct virtio_dev *vd)
-{
-	int ret;
-
-	/* FAILED or NEEDS_RESET since DRIVER_OK: nothing to start. */
-	if (!status_ok(vd))
-		return;
-	ret = vd->ops->activate ? vd->ops->activate(vd) : 0;
-	if (ret) {
-		virtio_fail(vd, "cannot start the device: %s", strerror(-ret));
-		return;
-	}
-	/* Buffers made available before (or kicked during) activation. */
-	for (uint16_t i = 0; i < vd->num_queues; i++)
-		if (vd->queues[i].enabled && vd->t)
-			vd->t->kick(vd, i);
-}
-
-void virtio_run_work(struct virtio_dev *vd)
-{
-	uint8_t work = vd->work;
-
-	evloop_assert_owner(vd->loop);
-	if (work & VIRTIO_WORK_RESET) {
-		virtio_reset(vd); /* an activation not done is moot */
-		return;
-	}
-	vd->work = 0;
-	if (work & VIRTIO_WORK_ACTIVATE)
-		activate(vd);
 }
 
 /* 3.1.1 step 5 and 6.1: what the device accepts at FEATURES_OK. */
@@ -168,22 +107,10 @@ static bool features_acceptable(const struct virtio_dev *vd)
 void virtio_set_status(struct virtio_dev *vd, uint8_t status)
 {
 	uint8_t cur = vd->status & ~VIRTIO_STATUS_NEEDS_RESET, added;
+	int ret;
 
-	if (virtio_resetting(vd))
-		return; /* 4.1.4.3.2: the driver waits for 0 first */
 	if (status == 0) {
-		if (!(vd->status & VIRTIO_STATUS_DRIVER_OK)) {
-			/* No device work was ever done: registers only. */
-			reset_registers(vd);
-			if (vd->t && vd->t->reset)
-				vd->t->reset(vd);
-			return;
-		}
-		/*
-		 * The device's own reset belongs to the loop; device_status
-		 * keeps reading non-zero until it is done (4.1.4.3.1).
-		 */
-		request_work(vd, VIRTIO_WORK_RESET);
+		virtio_reset(vd);
 		return;
 	}
 	if (vd->status & VIRTIO_STATUS_NEEDS_RESET) {
@@ -216,13 +143,18 @@ void virtio_set_status(struct virtio_dev *vd, uint8_t status)
 		return;
 	}
 	vd->status = status;
-	/*
-	 * DRIVER_OK reads back at once; the queues are served once the loop
-	 * has activated the device (virtio_running is false until then).
-	 */
-	if ((added & VIRTIO_STATUS_DRIVER_OK) &&
-	    !(status & VIRTIO_STATUS_FAILED))
-		request_work(vd, VIRTIO_WORK_ACTIVATE);
+	if (!(added & VIRTIO_STATUS_DRIVER_OK) ||
+	    (status & VIRTIO_STATUS_FAILED))
+		return;
+	ret = vd->ops->activate ? vd->ops->activate(vd) : 0;
+	if (ret) {
+		virtio_fail(vd, "cannot start the device: %s", strerror(-ret));
+		return;
+	}
+	/* Buffers made available before DRIVER_OK are served now. */
+	for (uint16_t i = 0; i < vd->num_queues; i++)
+		if (vd->queues[i].enabled && vd->t)
+			vd->t->kick(vd, i);
 }
 
 uint32_t virtio_device_features(const struct virtio_dev *vd, uint32_t sel)
@@ -345,10 +277,6 @@ void virtio_process_queue(struct virtio_dev *vd, uint16_t q)
 {
 	struct virtio_queue *vq = virtio_queue(vd, q);
 
-	evloop_assert_owner(vd->loop);
-	/* Pending work kicks every enabled queue once it is done. */
-	if (vd->work)
-		return;
 	/* Rule 12: a queue that is not ready is not served. */
 	if (!vq || !vq->enabled || !virtio_running(vd)) {
 		counter_inc(&vd->spurious_notifies);

@@ -14,43 +14,23 @@
  *   transport adds VERSION_1, INDIRECT_DESC and EVENT_IDX), config_size
  *   and ops.
  *
- * and implements the ops, in two kinds.  Every op runs with the device
- * lock held and none may block for long.
- *
- * Register ops may run on a vCPU thread (the access that reached the
- * device) or the VMM thread; they touch only the device's own fields,
- * never the event loop (no evloop_add/mod/del, no timers, no backend
- * I/O: a vCPU's seccomp filter has none of them):
+ * and implements the ops (all run with the device lock held, on the VMM
+ * thread or a vCPU thread; none may block for long):
  *
  *   config_read/config_write  device configuration space, off + len
  *                             already inside config_size
- *
- * Work ops run only on the device's event loop thread (the VMM thread);
- * each begins with evloop_assert_owner() on its loop.  A register write
- * that asks for one (DRIVER_OK, device_status 0) only records the
- * request; the transport wakes the loop (its control eventfd), which
- * runs virtio_run_work():
- *
  *   activate     DRIVER_OK was written: features are in vd->features and
  *                every enabled queue is validated (vd->queues[i].vq is
- *                ready).  Return 0, or -errno to fail the device.  Queue
- *                notifications wait until it has returned.
- *   queue_notify the driver kicked a ready queue: pop
+ *                ready).  Return 0, or -errno to fail the device.
+ *   queue_notify the driver kicked a ready queue (VMM thread only): pop
  *                with virtq_pop(), complete with virtq_push(), then call
  *                virtio_queue_interrupt().  A device-level protocol error
  *                (say, a readable buffer where the device must write)
  *                goes to virtio_fail().  Bound the work per call; call
  *                virtio_queue_kick() to be called again later.
- *   reset        status 0 was written to a device that had DRIVER_OK (or
- *                the VM is going away): drop requests in flight, back to
- *                the initial state, backends and timers included.  Once
- *                it returns the driver reads status 0 (VIRTIO 1.2
- *                4.1.4.3.1), and nothing may reach the rings or raise an
- *                interrupt after that (2.4.1).  A driver that resets a
- *                device that never reached DRIVER_OK has done no device
- *                work: only the core's and the transport's registers are
- *                cleared, at once, and reset is not called.
- *   destroy      free the device's own state (VMM thread).
+ *   reset        status 0 was written (or the VM is going away): drop
+ *                requests in flight, back to the initial state.
+ *   destroy      free the device's own state.
  *   save         (optional) put the device's own state for a snapshot:
  *                called with every vCPU parked and the device quiesced
  *                (virtio_pci_save); 0, enc->err, or -EBUSY/-ENOTSUP with
@@ -78,7 +58,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/evloop.h"
 #include "core/guest_mem.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -146,17 +125,7 @@ struct virtio_transport_ops {
 	void (*kick)(struct virtio_dev *vd, uint16_t q);
 	/* Reset the transport's own state (ISR, vectors, selectors). */
 	void (*reset)(struct virtio_dev *vd);
-	/*
-	 * Work was requested (vd->work, any thread, lock held): have
-	 * virtio_run_work called on the loop thread soon.  NULL: a
-	 * single-threaded harness, the core runs the work at once.
-	 */
-	void (*wake)(struct virtio_dev *vd);
 };
-
-/* Work a register write asked for, done on the loop (virtio_run_work). */
-#define VIRTIO_WORK_ACTIVATE 0x1 /* DRIVER_OK was written */
-#define VIRTIO_WORK_RESET    0x2 /* 0 was written after DRIVER_OK */
 
 /* One queue: the driver's registers and, once enabled, the ring. */
 struct virtio_queue {
@@ -182,7 +151,6 @@ struct virtio_dev {
 	pthread_mutex_t *lock;
 	const struct virtio_transport_ops *t;
 	void *t_priv;
-	const struct evloop *loop;	/* where work ops run; NULL: anywhere */
 	char label[48];			/* "virtio-rng 00:01.0", for logs */
 
 	/* Driver-visible state. */
@@ -190,7 +158,6 @@ struct virtio_dev {
 	bool features_beyond_64;	/* accepted bits we never offered */
 	uint8_t status;
 	uint8_t config_generation;
-	uint8_t work; /* VIRTIO_WORK_*, pending */
 	struct virtio_queue *queues;
 
 	/* Counters and the rate limit of this device's complaints. */
@@ -224,35 +191,13 @@ static inline bool virtio_has_feature(const struct virtio_dev *vd,
 	return vd->features & VIRTIO_BIT(bit);
 }
 
-/*
- * DRIVER_OK, neither FAILED nor NEEDS_RESET, and no work pending (the
- * activation done, no reset asked for): queues are served.
- */
+/* DRIVER_OK, and neither FAILED nor NEEDS_RESET: queues are served. */
 bool virtio_running(const struct virtio_dev *vd);
-
-/* The driver wrote 0 and the loop has not reset the device yet. */
-static inline bool virtio_resetting(const struct virtio_dev *vd)
-{
-	return vd->work & VIRTIO_WORK_RESET;
-}
 
 /* ---- Called by transports, lock held ---------------------------------- */
 
-/* The whole reset, device's op included.  Loop thread. */
 void virtio_reset(struct virtio_dev *vd);
-/*
- * A driver's write of device_status (any thread).  0 on a device that
- * had DRIVER_OK and DRIVER_OK itself only record work for the loop
- * (virtio_run_work); until a reset is done, device_status reads back
- * what it was and the driver polls it (4.1.4.3.2).
- */
 void virtio_set_status(struct virtio_dev *vd, uint8_t status);
-/*
- * Loop thread: do the work register writes asked for (a reset, which
- * wins over an activation not yet done; or the activation, then a kick
- * of every enabled queue).  Nothing pending: nothing done.
- */
-void virtio_run_work(struct virtio_dev *vd);
 uint32_t virtio_device_features(const struct virtio_dev *vd, uint32_t sel);
 uint32_t virtio_driver_features(const struct virtio_dev *vd, uint32_t sel);
 void virtio_set_driver_features(struct virtio_dev *vd, uint32_t sel,
@@ -267,7 +212,7 @@ void virtio_queue_set_addr(struct virtio_dev *vd, uint16_t q,
 			   enum virtio_queue_reg reg, uint64_t addr);
 void virtio_queue_set_enable(struct virtio_dev *vd, uint16_t q, uint16_t v);
 
-/* The driver notified queue q (loop thread): serve it if it may be. */
+/* The driver notified queue q (VMM thread): serve it if it may be. */
 void virtio_process_queue(struct virtio_dev *vd, uint16_t q);
 
 /* ---- Called by devices, lock held ------------------------------------- */

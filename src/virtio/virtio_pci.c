@@ -2,9 +2,8 @@
 /*
  * Modern virtio-pci transport (VIRTIO 1.2, 4.1).  Layout and interrupt
  * model: virtio_pci.h.  Everything here runs with the PCI device's lock
- * held (pci.c takes it around BAR and config accesses; on_kick and on_ctl
- * take it on the loop thread).  Register accesses may come from a vCPU
- * thread and never touch the loop: work they ask for goes through ctl_fd.
+ * held (pci.c takes it around BAR and config accesses; on_kick takes it on
+ * the VMM thread).
  */
 #include "virtio/virtio_pci.h"
 
@@ -68,41 +67,11 @@ static void vp_reset(struct virtio_dev *vd)
 	vp->queue_select = 0;
 }
 
-/* Any thread, lock held: vd->work is set, the loop does it (on_ctl). */
-static void vp_wake(struct virtio_dev *vd)
-{
-	struct virtio_pci *vp = vd->t_priv;
-	uint64_t one = 1;
-
-	/* Full counter (EAGAIN): a wake is pending anyway. */
-	if (write(vp->ctl_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_ratelimited(&vd->rl, LOG_ERROR,
-				"%s: cannot wake the event "
-				"loop for a reset or activation: %s",
-				vd->label, strerror(errno));
-}
-
 static const struct virtio_transport_ops vp_transport = {
 	.interrupt = vp_interrupt,
 	.kick = vp_kick,
 	.reset = vp_reset,
-	.wake = vp_wake,
 };
-
-/* Control eventfd -> loop thread: the work a register write asked for. */
-static void on_ctl(void *opaque, uint32_t events)
-{
-	struct virtio_pci *vp = opaque;
-	uint64_t n;
-
-	(void)events;
-	evloop_assert_owner(vp->loop);
-	if (read(vp->ctl_fd, &n, sizeof(n)) < 0)
-		return; /* EAGAIN: nothing was asked since the last read */
-	pci_dev_lock(&vp->pci);
-	virtio_run_work(vp->vd);
-	pci_dev_unlock(&vp->pci);
-}
 
 /* Notify eventfd -> VMM thread. */
 static void on_kick(void *opaque, uint32_t events)
@@ -194,11 +163,6 @@ static void common_write(struct virtio_pci *vp, uint64_t off,
 	uint16_t sel = vp->queue_select;
 	bool ok = true;
 
-	if (virtio_resetting(vd)) {
-		/* 4.1.4.3.2: nothing but polling device_status until it is 0. */
-		odd_access(vp, "common configuration during a reset", off, len);
-		return;
-	}
 	/* Drivers use each field's natural width (4.1.3.1). */
 	switch (off) {
 	case VPC_DFSELECT:
@@ -296,9 +260,8 @@ static void vp_bar_io(struct pci_dev *d, int bar, uint64_t off,
 		uint32_t n = len < vd->config_size - rel ?
 			     len : vd->config_size - rel;
 
-		/* Bytes past the end read 0 and are dropped (rule 18); the
-		 * driver does not write during a reset (4.1.4.3.2). */
-		if (is_write && vd->ops->config_write && !virtio_resetting(vd))
+		/* Bytes past the end read 0 and are dropped (rule 18). */
+		if (is_write && vd->ops->config_write)
 			vd->ops->config_write(vd, rel, data, n);
 		else if (!is_write && vd->ops->config_read)
 			vd->ops->config_read(vd, rel, data, n);
@@ -478,7 +441,6 @@ int virtio_pci_create(struct pci_host *h, struct virtio_dev *vd,
 	for (uint16_t i = 0; i < vd->num_queues; i++)
 		vp->q[i] = (struct virtio_pci_queue){ vp, i,
 						      VIRTIO_MSI_NO_VECTOR, -1, 0 };
-	vp->ctl_fd = -1;
 	ret = pci_dev_init(h, &vp->pci, vd->name, &vp_pci_ops, vp,
 			   VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_BASE + vd->type,
 			   vd->pci_class, VIRTIO_PCI_REVISION,
@@ -489,19 +451,7 @@ int virtio_pci_create(struct pci_host *h, struct virtio_dev *vd,
 	    (ret = add_caps(vp)) ||
 	    (ret = virtio_dev_setup(vd, gm, &vp->pci.lock, &vp_transport, vp)))
 		goto err_pci;
-	vd->loop = loop;
 	vp->config_vector = VIRTIO_MSI_NO_VECTOR;
-	/* Made now, before any seccomp filter; a vCPU only writes it. */
-	vp->ctl_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vp->ctl_fd < 0) {
-		ret = -errno;
-		goto err_queues;
-	}
-	if ((ret = evloop_add(loop, vp->ctl_fd, EPOLLIN, on_ctl, vp))) {
-		close(vp->ctl_fd);
-		vp->ctl_fd = -1;
-		goto err_queues;
-	}
 	for (uint16_t i = 0; i < vd->num_queues; i++) {
 		struct virtio_pci_queue *q = &vp->q[i];
 
@@ -530,10 +480,6 @@ err_queues:
 			evloop_del(loop, vp->q[i].efd);
 			close(vp->q[i].efd);
 		}
-	}
-	if (vp->ctl_fd >= 0) {
-		evloop_del(loop, vp->ctl_fd);
-		close(vp->ctl_fd);
 	}
 	virtio_dev_cleanup(vd);
 err_pci:
@@ -566,8 +512,6 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 			close(vp->q[i].efd);
 		}
 	}
-	evloop_del(vp->loop, vp->ctl_fd);
-	close(vp->ctl_fd);
 	virtio_dev_cleanup(vd);
 	if (vd->ops->destroy)
 		vd->ops->destroy(vd);

@@ -27,13 +27,7 @@
  * Notifications never run device code on a vCPU thread: an ioeventfd
  * wakes the VMM thread's loop, which calls the device with its lock held.
  * A notify write that KVM does not catch (no ioeventfd) is trapped and
- * forwarded to the same eventfd.  Nor do status writes: DRIVER_OK and
- * a reset are recorded (vd->work) and the function's control eventfd
- * wakes the loop, which activates or resets the device.  A reset is
- * asynchronous (4.1.4.3.1): device_status reads back non-zero, and other
- * writes to the common configuration are ignored, until it is done; the
- * driver polls it (4.1.4.3.2, Linux's vp_reset).  queue_reset is not
- * offered (no VIRTIO_F_RING_RESET): its register reads 0.
+ * forwarded to the same eventfd.
  */
 #ifndef VMON_VIRTIO_VIRTIO_PCI_H
 #define VMON_VIRTIO_VIRTIO_PCI_H
@@ -119,7 +113,6 @@ struct virtio_pci {
 	uint8_t isr;
 	uint8_t cfg_cap;		/* offset of the PCI_CFG capability */
 	struct virtio_pci_queue *q;
-	int ctl_fd; /* eventfd: vd->work is pending */
 	struct counter trapped_notifies, odd_accesses;
 	bool ioeventfd_warned;
 };
@@ -132,7 +125,7 @@ struct virtio_pci {
 int virtio_pci_create(struct pci_host *h, struct virtio_dev *vd,
 		      const struct guest_mem *gm, struct evloop *loop,
 		      struct virtio_pci **out);
-/* Reset and remove the device.  Loop thread; no vCPU may be running. */
+/* Reset and remove the device.  No vCPU may be running. */
 void virtio_pci_destroy(struct virtio_pci *vp);
 
 /* ---- Snapshot (virtio_pci_state.c; docs/snapshot.md) ------------------ */
@@ -154,8 +147,7 @@ struct snap_dec;
 int virtio_pci_save(struct virtio_pci *vp, struct snap_enc *enc,
 		    struct vmon_err *e);
 /*
- * Before any part of a VM is saved: the device does the work its registers
- * asked for (a reset or activation) and finishes what is in flight
+ * Before any part of a VM is saved: the device finishes what is in flight
  * (ops->quiesce), so its completions and their interrupts are in the
  * guest's memory and LAPIC state that the snapshot then reads.
  */

@@ -43,11 +43,10 @@ static void put_transport(const struct virtio_pci *vp, struct snap_enc *enc)
 
 void virtio_pci_quiesce(struct virtio_pci *vp)
 {
+	if (!vp->vd->ops->quiesce)
+		return;
 	pci_dev_lock(&vp->pci);
-	/* A reset or activation the vCPUs asked for before they parked. */
-	virtio_run_work(vp->vd);
-	if (vp->vd->ops->quiesce)
-		vp->vd->ops->quiesce(vp->vd);
+	vp->vd->ops->quiesce(vp->vd);
 	pci_dev_unlock(&vp->pci);
 }
 
@@ -62,14 +61,6 @@ int virtio_pci_save(struct virtio_pci *vp, struct snap_enc *enc,
 			       "%s device has no snapshot support", vd->label,
 			       virtio_type_name(vd->type));
 	pci_dev_lock(&vp->pci);
-	if (vd->work) {
-		pci_dev_unlock(&vp->pci);
-		return err_set(e, ERR_HOST, -EBUSY,
-			       "%s cannot be saved now: a "
-			       "reset or activation is pending (the device is "
-			       "not quiesced)",
-			       vd->label);
-	}
 	virtio_dev_save_id(vd, enc);
 	pci_dev_save(&vp->pci, enc);
 	msix_save(&vp->pci, enc);

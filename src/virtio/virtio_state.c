@@ -299,7 +299,6 @@ int virtio_dev_resume(struct virtio_dev *vd)
 {
 	int ret;
 
-	evloop_assert_owner(vd->loop);
 	if (!virtio_running(vd))
 		return 0;
 	ret = vd->ops->activate ? vd->ops->activate(vd) : 0;

@@ -472,12 +472,8 @@ static void vsock_reset(struct virtio_dev *vd)
 {
 	struct virtio_vsock *vs = to_vs(vd);
 
-	/*
-	 * The driver forgets every connection; host clients still waiting
-	 * for their REQUEST to go out keep waiting.  On the loop thread, so
-	 * the sockets come off the loop here (evloop_del).
-	 */
-	evloop_assert_owner(vs->loop);
+	/* The driver forgets every connection; host clients still waiting
+	 * for their REQUEST to go out keep waiting. */
 	vsock_conn_free_all(vs, true);
 	vs->rst_nr = vs->rst_head = 0;
 	vs->rx_held = false;

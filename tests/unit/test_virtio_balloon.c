@@ -174,10 +174,8 @@ static void config_space(void **state)
 	assert_int_equal(rd(f, VP_DEVICE_OFF, 4), 512);
 	assert_int_not_equal(rd(f, VPC_CFG_GENERATION, 1), gen);
 	assert_true(rd(f, VP_ISR_OFF, 1) & VIRTIO_ISR_CONFIG);
-	/* Reset (done on the loop): actual back to 0, the target stays. */
+	/* Reset: actual back to 0, the target stays. */
 	wr(f, VPC_STATUS, 1, 0);
-	assert_int_not_equal(rd(f, VPC_STATUS, 1), 0);
-	assert_int_equal(vpf_wait_reset(&f->t), 0);
 	assert_int_equal(rd(f, VP_DEVICE_OFF + 4, 4), 0);
 	assert_int_equal(rd(f, VP_DEVICE_OFF, 4), 512);
 }

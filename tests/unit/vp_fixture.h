@@ -9,7 +9,6 @@
 #ifndef VMON_TESTS_UNIT_VP_FIXTURE_H
 #define VMON_TESTS_UNIT_VP_FIXTURE_H
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,40 +95,6 @@ static inline void vpf_set_status(struct vp_fixture *t, uint8_t s)
 	vpf_wr(t, VPC_STATUS, 1, s);
 }
 
-/* Turns of the loop a fixture waits for the device's work, 10 ms each. */
-#define VPF_WORK_TURNS 100
-
-/*
- * A driver's reset (4.1.4.3.2, as Linux's vp_reset): write 0, then read
- * device_status until it is 0 (vpf_wait_reset), the loop running
- * meanwhile as it would while a vCPU polls.  0, or -ETIMEDOUT if the
- * device never finished.
- */
-static inline int vpf_wait_reset(struct vp_fixture *t)
-{
-	for (int i = 0; i < VPF_WORK_TURNS && vpf_status(t); i++)
-		evloop_run_once(&t->loop, 10);
-	return vpf_status(t) ? -ETIMEDOUT : 0;
-}
-
-static inline int vpf_reset(struct vp_fixture *t)
-{
-	vpf_set_status(t, 0);
-	return vpf_wait_reset(t);
-}
-
-/*
- * Turns of the loop until the work the registers asked for (an
- * activation, a reset) is done: what follows a DRIVER_OK write on the
- * VMM thread.  0, or -ETIMEDOUT.
- */
-static inline int vpf_settle(struct vp_fixture *t)
-{
-	for (int i = 0; i < VPF_WORK_TURNS && t->vp->vd->work; i++)
-		evloop_run_once(&t->loop, 10);
-	return t->vp->vd->work ? -ETIMEDOUT : 0;
-}
-
 /* The 64 feature bits the device offers (device_feature, both halves). */
 static inline uint64_t vpf_offered(struct vp_fixture *t)
 {
@@ -142,15 +107,13 @@ static inline uint64_t vpf_offered(struct vp_fixture *t)
 }
 
 /*
- * A driver's first steps (3.1.1, 1 to 5): reset (waiting for it),
- * ACKNOWLEDGE, DRIVER, accept `features` (both halves of driver_feature),
- * FEATURES_OK.  Returns device_status read back: VPF_S_FOK if the device
- * took them.
+ * A driver's first steps (3.1.1, 1 to 5): reset, ACKNOWLEDGE, DRIVER,
+ * accept `features` (both halves of driver_feature), FEATURES_OK.
+ * Returns device_status read back: VPF_S_FOK if the device took them.
  */
 static inline uint8_t vpf_negotiate(struct vp_fixture *t, uint64_t features)
 {
-	if (vpf_reset(t))
-		return vpf_status(t);
+	vpf_set_status(t, 0);
 	vpf_set_status(t, VIRTIO_STATUS_ACKNOWLEDGE);
 	vpf_set_status(t, VPF_S_AD);
 	vpf_wr(t, VPC_GFSELECT, 4, 0);
@@ -161,14 +124,10 @@ static inline uint8_t vpf_negotiate(struct vp_fixture *t, uint64_t features)
 	return vpf_status(t);
 }
 
-/*
- * The last step (3.1.1, 8), queues set up, and the loop's turns that
- * activate the device (vpf_settle): device_status read back.
- */
+/* The last step (3.1.1, 8), queues set up: device_status read back. */
 static inline uint8_t vpf_driver_ok(struct vp_fixture *t)
 {
 	vpf_set_status(t, VPF_S_OK);
-	vpf_settle(t);
 	return vpf_status(t);
 }
 
