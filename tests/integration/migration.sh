@@ -109,7 +109,7 @@ send_fails() { # url regex
 	alive 2 "still-here-$RANDOM"
 }
 send_fails tcp:10.77.0.2:7199 "cannot connect"
-send_fails tcp:nowhere:1 "not an IPv4 or IPv6 address"
+send_fails tcp:nowhere:1 "not an IPv4 address or a bracketed IPv6 one"
 send_fails ftp:x "expected tcp:HOST:PORT or unix:PATH"
 # A destination that accepts and then reads nothing: the stall is noticed.
 ip netns exec "$B" python3 -c '
