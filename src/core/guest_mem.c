@@ -52,6 +52,8 @@ static int alloc(struct guest_mem *gm, uint64_t ram_size, uint64_t hole_start,
 	gm->mapping = p;
 	gm->mapping_size = ram_size;
 	gm->ram_size = ram_size;
+	gm->backing = fd < 0 ? GM_ANON : share == MAP_SHARED ? GM_SHARED
+							   : GM_FILE_PRIVATE;
 
 	gm->region[0] = (struct gm_region){ .gpa = 0, .size = low, .hva = p };
 	gm->nr_regions = 1;
@@ -166,4 +168,30 @@ void gm_return_dirty(const struct guest_mem *gm, const uint64_t *bitmap)
 uint64_t gm_low_end(const struct guest_mem *gm)
 {
 	return gm->nr_regions ? gm->region[0].size : 0;
+}
+
+int gm_discard(const struct guest_mem *gm, void *p, uint64_t len)
+{
+	switch (gm->backing) {
+	case GM_FILE_PRIVATE:
+		/*
+		 * MADV_DONTNEED would bring the file's bytes back: map fresh
+		 * anonymous memory over the range instead (KVM's MMU notifier
+		 * drops the guest's mapping of the old pages).  Neighbouring
+		 * discards merge into one mapping; if the kernel refuses
+		 * (mapping count), fall back to dropping the private copies.
+		 */
+		if (mmap(p, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			 MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) !=
+		    MAP_FAILED)
+			return 0;
+		break;
+	case GM_SHARED:
+		/* The memfd's pages themselves: punched out, zero after. */
+		return madvise(p, len, MADV_REMOVE) ? -errno : 0;
+	case GM_ANON:
+		break;
+	}
+	/* Private anonymous: the next touch faults in a zero page. */
+	return madvise(p, len, MADV_DONTNEED) ? -errno : 0;
 }

@@ -23,6 +23,12 @@ struct gm_region {
 
 #define GM_PAGE_SIZE 4096ULL
 
+enum gm_backing {
+	GM_ANON,		/* private anonymous (a booted VM) */
+	GM_FILE_PRIVATE,	/* a snapshot's memory file, private */
+	GM_SHARED,		/* a memfd, shared (a migration's) */
+};
+
 struct guest_mem {
 	struct gm_region region[GM_MAX_REGIONS];
 	unsigned int nr_regions;
@@ -38,6 +44,7 @@ struct guest_mem {
 	 */
 	_Atomic uint64_t *dirty;
 	size_t dirty_words;
+	enum gm_backing backing;	/* how gm_discard gives pages back */
 };
 
 /*
@@ -94,6 +101,14 @@ void gm_take_dirty(const struct guest_mem *gm, uint64_t *bitmap);
 
 /* Give bits back (a diff snapshot that failed must not lose them). */
 void gm_return_dirty(const struct guest_mem *gm, const uint64_t *bitmap);
+
+/*
+ * Give the host pages of [p, p + len) (inside RAM, page-aligned) back:
+ * freed, and zeros when the guest touches them again, whatever backs
+ * RAM (a snapshot's file would otherwise show its old bytes).  0 or
+ * -errno.
+ */
+int gm_discard(const struct guest_mem *gm, void *p, uint64_t len);
 
 /* Host pointer to [gpa, gpa + len), or NULL if any byte is not RAM. */
 void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);

@@ -56,10 +56,14 @@ struct stop_sink runctl_stop_sink(struct runctl *rc)
 	return (struct stop_sink){ .request = sink_request, .opaque = rc };
 }
 
-void runctl_park_if_paused(struct runctl *rc)
+void runctl_park_if_paused(struct runctl *rc, void (*settle)(void *opaque),
+			   void *opaque)
 {
 	pthread_mutex_lock(&rc->lock);
 	if (rc->paused && !runctl_stopping(rc)) {
+		/* Before it counts as parked: the pauser reads state after. */
+		if (settle)
+			settle(opaque);
 		rc->nr_parked++;
 		pthread_cond_broadcast(&rc->cond);
 		while (rc->paused && !runctl_stopping(rc))

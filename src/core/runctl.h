@@ -44,8 +44,13 @@ static inline bool runctl_stopping(struct runctl *rc)
 	       VM_RUNNING;
 }
 
-/* A vCPU thread, before each KVM_RUN: waits while paused. */
-void runctl_park_if_paused(struct runctl *rc);
+/*
+ * A vCPU thread, before each KVM_RUN: waits while paused.  settle (may be
+ * NULL) runs first, once the thread knows it will park: the vCPU finishes
+ * what its last exit left pending, so a paused vCPU's state is whole.
+ */
+void runctl_park_if_paused(struct runctl *rc, void (*settle)(void *opaque),
+			   void *opaque);
 
 /*
  * Park the nr_running vCPU threads: set the flag, then kick(opaque) until

@@ -28,6 +28,26 @@ static void kick_handler(int sig)
 		tls_run->immediate_exit = 1;
 }
 
+/*
+ * KVM completes an exit's port I/O or MMIO (the value of an IN, RIP past
+ * an OUT) only at the next KVM_RUN, and that pending part is in no state
+ * userspace can read (api.rst, "KVM_RUN", the note on KVM_EXIT_IO and
+ * _MMIO): a snapshot taken now would replay an OUT after restore (a
+ * console byte printed twice).  A KVM_RUN with immediate_exit finishes it
+ * and returns before the next guest instruction.
+ */
+static void settle(void *opaque)
+{
+	struct vcpu *vcpu = opaque;
+
+	vcpu->run->immediate_exit = 1;
+	if (ioctl(vcpu->fd, KVM_RUN, 0) < 0 && errno != EINTR &&
+	    errno != EAGAIN)
+		log_warn("vCPU %u: finishing its last exit: %s", vcpu->index,
+			 strerror(errno));
+	vcpu->run->immediate_exit = 0;
+}
+
 int vcpu_signal_setup(void)
 {
 	struct sigaction sa;
@@ -171,7 +191,7 @@ static void *vcpu_thread(void *arg)
 	}
 
 	while (!runctl_stopping(rc)) {
-		runctl_park_if_paused(rc);
+		runctl_park_if_paused(rc, settle, vcpu);
 		if (runctl_stopping(rc))
 			break;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {

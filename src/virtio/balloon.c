@@ -52,6 +52,7 @@ static void pages(struct virtio_balloon *b, uint64_t pfn, uint64_t n,
 	const struct guest_mem *gm = b->vd.gm;
 	uint8_t *p = gm_ptr(gm, pfn << BALLOON_PAGE_SHIFT,
 			    n << BALLOON_PAGE_SHIFT);
+	int ret;
 
 	if (!p && n > 1) {
 		for (uint64_t i = 0; i < n; i++)
@@ -66,19 +67,19 @@ static void pages(struct virtio_balloon *b, uint64_t pfn, uint64_t n,
 		metrics_add(&b->metrics, BALLOON_C_DEFLATED_PAGES, n);
 		return;
 	}
-	/* Private anonymous memory: the next touch faults in a zero page,
-	 * and KVM's MMU notifier drops the guest mapping first. */
-	if (madvise(p, n << BALLOON_PAGE_SHIFT, MADV_DONTNEED)) {
+	/* Freed, and zeros at the next touch, whatever backs RAM; KVM's
+	 * MMU notifier drops the guest mapping first. */
+	if ((ret = gm_discard(gm, p, n << BALLOON_PAGE_SHIFT))) {
 		metrics_inc(&b->metrics, BALLOON_C_MADVISE_ERRORS);
-		log_ratelimited(&b->vd.rl, LOG_WARN, "%s: madvise of %llu "
+		log_ratelimited(&b->vd.rl, LOG_WARN, "%s: discarding %llu "
 				"pages at gpa 0x%llx: %s", b->vd.label,
 				(unsigned long long)n,
 				(unsigned long long)(pfn << BALLOON_PAGE_SHIFT),
-				strerror(errno));
+				strerror(-ret));
 		return;
 	}
-	/* Their content changed (to zeros, or to the snapshot's): a diff
-	 * snapshot must carry them. */
+	/* Their content changed (to zeros): a diff snapshot must carry
+	 * them. */
 	gm_mark_dirty(gm, pfn << BALLOON_PAGE_SHIFT, n << BALLOON_PAGE_SHIFT);
 	metrics_add(&b->metrics, BALLOON_C_INFLATED_PAGES, n);
 }

@@ -105,7 +105,7 @@ static void *vcpu_thread(void *arg)
 	struct fake_vcpu *v = arg;
 
 	while (!runctl_stopping(v->rc)) {
-		runctl_park_if_paused(v->rc);
+		runctl_park_if_paused(v->rc, NULL, NULL);
 		if (runctl_stopping(v->rc))
 			break;
 		v->runs++;
