@@ -53,7 +53,7 @@ test_timeout=${VMON_TEST_TIMEOUT:-900}
 # Each nested pass (NESTED_TESTS, NESTED_SNAPSHOT_TESTS, then
 # NESTED_LINUX_TESTS) takes 3 to 4 minutes there on 2 idle cores; a second boot of the nested host, for the tests
 # the first did not report, only while this budget lasts.
-nested_budget=${VMON_NESTED_BUDGET:-1500}	# per pass
+nested_budget=${VMON_NESTED_BUDGET:-1350}	# per pass (three: about 70 min at the very worst)
 nested_group=0
 nested_test_timeout=${VMON_NESTED_TEST_TIMEOUT:-300}
 pattern= only= build=
@@ -167,7 +167,8 @@ run_one() { # script name vmon-binary suffix
 # The integration tests of NESTED_TESTS in one boot of the nested host,
 # each recorded as "NAME [nested]" and killed after $nested_test_timeout s.
 # When the emulated host itself fails (its kernel crashed, it hung), the
-# tests it did not report get a second boot while $nested_budget lasts,
+# tests it did not report get another boot, up to three in all, while
+# $nested_budget lasts,
 # and are failed by name otherwise: never counted as passes, never able to
 # eat the CI budget.
 run_nested() { # tests... (one boot of the nested host, and retries)
@@ -181,9 +182,9 @@ run_nested() { # tests... (one boot of the nested host, and retries)
 	while [ -n "$todo" ]; do
 		try=$((try + 1))
 		left=$((nested_budget - (SECONDS - start)))
-		if [ $try -gt 2 ] || [ $left -lt $((2 * nested_test_timeout)) ]; then
+		if [ $try -gt 3 ] || [ $left -lt $((2 * nested_test_timeout)) ]; then
 			why="the nested host failed $((try - 1)) times"
-			[ $try -gt 2 ] || why="$why and ${left}s of the pass's ${nested_budget}s are left"
+			[ $try -gt 3 ] || why="$why and ${left}s of the pass's ${nested_budget}s are left"
 			for n in $todo; do
 				record fail "$n [nested] (no result: $why)"
 			done
