@@ -177,11 +177,10 @@ static int decode_queue(struct virtio_dev *vd, struct snap_dec *d,
 	struct virtio_queue_state *q = &s->q[i];
 	uint16_t max = vd->queue_max_size;
 
+	/* A driver may write any size to a disabled queue (checked when it
+	 * enables it, virtio_queue_set_size): only an enabled one's size is
+	 * held to the live rule below. */
 	snap_get_u16(d, qfield(s, i, "size"), &q->size);
-	if (!d->err && (q->size == 0 || (q->size & (q->size - 1)) ||
-			q->size > max))
-		return snap_dec_fail(d, s->field, "%u is not a power of two "
-				     "from 1 to %u", q->size, max);
 	snap_get_u64(d, qfield(s, i, "desc"), &q->desc);
 	snap_get_u64(d, qfield(s, i, "driver"), &q->driver);
 	snap_get_u64(d, qfield(s, i, "device"), &q->device);
@@ -203,6 +202,9 @@ static int decode_queue(struct virtio_dev *vd, struct snap_dec *d,
 					     "positions", i);
 		return 0;
 	}
+	if (q->size == 0 || (q->size & (q->size - 1)) || q->size > max)
+		return snap_dec_fail(d, qfield(s, i, "size"), "%u is not a "
+				     "power of two from 1 to %u", q->size, max);
 	if (!(s->status & VIRTIO_STATUS_FEATURES_OK))
 		return snap_dec_fail(d, qfield(s, i, "enabled"), "queue %u "
 				     "enabled in status 0x%02x, before "

@@ -35,7 +35,15 @@ wait $vm; RC=$?
 expect_rc 1 "balloon guest"
 drop=$(( (before - after) / 1024 ))
 echo "VmRSS ${before} KiB with 64 MiB touched, ${after} KiB inflated: ${drop} MiB less"
-[ $drop -ge 56 ] && [ $drop -le 72 ] || fail "inflating 64 MiB dropped the RSS by $drop MiB"
+if grep -q '^restored-vmon: snapshot after' "$TMP/err"; then
+	# Restored (tests/restored-vmon): RAM is mapped lazily from the memory
+	# file, so pages touched before the snapshot were not resident and
+	# the drop is smaller by them.  What must hold: none of the 64 MiB is
+	# resident once inflated (vmon alone is a few MiB).
+	[ $after -le 16384 ] || fail "restored: ${after} KiB resident with all 64 MiB touched inflated"
+else
+	[ $drop -ge 56 ] && [ $drop -le 72 ] || fail "inflating 64 MiB dropped the RSS by $drop MiB"
+fi
 expect_in "$TMP/out" "^virtio-balloon: device at 00:..\.0, stats on, deflate-on-oom off, target 16384 pages"
 expect_in "$TMP/out" "^virtio-balloon: deflated 16384 pages, actual 0; 16384 of them read back zero" "host dropped the pages"
 expect_in "$TMP/out" "^virtio-balloon: 16384 returned pages usable again"
