@@ -203,8 +203,9 @@ static int decode_queue(struct virtio_dev *vd, struct snap_dec *d,
 		return 0;
 	}
 	if (q->size == 0 || (q->size & (q->size - 1)) || q->size > max)
-		return snap_dec_fail(d, qfield(s, i, "size"), "%u is not a "
-				     "power of two from 1 to %u", q->size, max);
+		return snap_dec_fail(d, qfield(s, i, "size"),
+				     "%u is not a power of two from 1 to %u",
+				     q->size, max);
 	if (!(s->status & VIRTIO_STATUS_FEATURES_OK))
 		return snap_dec_fail(d, qfield(s, i, "enabled"), "queue %u "
 				     "enabled in status 0x%02x, before "

@@ -631,12 +631,12 @@ static void test_disabled_queue_sizes(void **state)
 		struct side a, b;
 		struct snap_enc enc;
 		struct vmon_err e;
+		uint64_t f = VIRTIO_BIT(VIRTIO_F_VERSION_1) |
+			     VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
 
 		side_init(&a, K_RNG, 0, 0);
 		msix_setup(&a);
-		assert_int_equal(vpf_negotiate(&a.t, VIRTIO_BIT(VIRTIO_F_VERSION_1) |
-					       VIRTIO_BIT(VIRTIO_F_EVENT_IDX)),
-				 VPF_S_FOK);
+		assert_int_equal(vpf_negotiate(&a.t, f), VPF_S_FOK);
 		vpf_wr(&a.t, VPC_Q_SELECT, 2, 0);
 		vpf_wr(&a.t, VPC_Q_SIZE, 2, sizes[k]);
 		save(&a, &enc);
